@@ -1,0 +1,102 @@
+"""One settings object for the whole product.
+
+Read from the environment (prefix ``AUTOML_CANVAS_``; ``DATABASE_URL`` is also
+accepted unprefixed because every platform tool sets it that way).  Nothing is
+created on import: :func:`get_settings` builds the object, and
+:meth:`Settings.ensure_dirs` is called by the commands that need the folders.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, computed_field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["BUDGET_PRESETS", "Settings", "get_settings"]
+
+#: Named time budgets (seconds of search) an analyst can pick instead of a number.
+BUDGET_PRESETS: dict[str, int] = {"quick": 60, "standard": 300}
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("AUTOML_CANVAS_HOME", Path.cwd() / ".canvas-home"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUTOML_CANVAS_", extra="ignore", populate_by_name=True)
+
+    home: Path = Field(default_factory=_default_home, description="Data directory (database, artifacts).")
+    database_url_override: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AUTOML_CANVAS_DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL; defaults to a SQLite file in the home directory.",
+    )
+    artifact_dir_override: Path | None = Field(
+        default=None, validation_alias=AliasChoices("AUTOML_CANVAS_ARTIFACT_DIR", "artifact_dir")
+    )
+
+    # Database pool (PostgreSQL): small by default, one pool per process.
+    db_pool_size: int = 5
+    db_max_overflow: int = 5
+
+    # Uploads
+    max_upload_bytes: int = 200 * 1024 * 1024
+    max_columns: int = 2_000
+    max_classes: int = 100
+
+    # Workers and jobs
+    workers: int = 1
+    job_lease_seconds: int = 30
+    job_heartbeat_seconds: float = 2.0
+    job_poll_seconds: float = 0.2
+    job_max_attempts: int = 3
+    #: Hard wall-clock limit = budget * factor + grace (FLAML overruns its budget).
+    job_time_limit_factor: float = 1.5
+    job_time_limit_grace_seconds: int = 120
+    #: Jobs with no time budget (ingest, predict, reproduce) get this limit.
+    job_default_time_limit_seconds: int = 1800
+
+    # Training
+    n_jobs: int = Field(default=-1, description="Cores FLAML and the final model may use (-1: all).")
+    holdout_fraction: float = 0.2
+    validation_fraction: float = 0.2
+    cv_max_rows: int = 20_000
+    cv_folds: int = 5
+    #: After the holdout evaluation, refit the chosen recipe on every labelled row.
+    refit_full: bool = True
+    default_seed: int = 20_261_122
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def database_url(self) -> str:
+        if self.database_url_override:
+            return self.database_url_override
+        return f"sqlite:///{(self.home / 'canvas.db').resolve()}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def artifact_dir(self) -> Path:
+        return self.artifact_dir_override or (self.home / "artifacts")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def ensure_dirs(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        for sub in ("datasets", "models", "uploads", "tmp"):
+            (self.artifact_dir / sub).mkdir(parents=True, exist_ok=True)
+
+    def time_limit_for(self, budget_seconds: float | None) -> float:
+        if not budget_seconds:
+            return float(self.job_default_time_limit_seconds)
+        return budget_seconds * self.job_time_limit_factor + self.job_time_limit_grace_seconds
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,78 @@
+"""Domain exception tree.
+
+Every error the core raises on purpose carries a stable ``code`` and a message
+that names the thing that is wrong, written for the person who caused it.  Doors
+(CLI, API, apps) map codes to their own vocabulary in exactly one place, so a
+route never invents a status for a domain condition.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CanvasError",
+    "ConflictError",
+    "DatasetValidationError",
+    "IntegrityError",
+    "InvalidTransitionError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "QuotaExceededError",
+    "TrainingConfigError",
+    "ValidationError",
+]
+
+
+class CanvasError(Exception):
+    """Base of every expected error. ``code`` is stable and machine-readable."""
+
+    code = "canvas_error"
+
+    def __init__(self, message: str, *, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class ValidationError(CanvasError):
+    code = "invalid_input"
+
+
+class DatasetValidationError(ValidationError):
+    """An uploaded table cannot be used; the message says why and what to do."""
+
+    code = "invalid_dataset"
+
+
+class TrainingConfigError(ValidationError):
+    """A training request does not fit the dataset (bad target, task, metric...)."""
+
+    code = "invalid_training_config"
+
+
+class NotFoundError(CanvasError):
+    code = "not_found"
+
+
+class PermissionDeniedError(CanvasError):
+    code = "permission_denied"
+
+
+class ConflictError(CanvasError):
+    code = "conflict"
+
+
+class InvalidTransitionError(ConflictError):
+    code = "invalid_transition"
+
+
+class IntegrityError(CanvasError):
+    """Stored bytes do not match their recorded digest: refuse to use them."""
+
+    code = "integrity_error"
+
+
+class QuotaExceededError(CanvasError):
+    code = "quota_exceeded"

@@ -1,0 +1,31 @@
+"""Which function runs which kind of job.
+
+Import paths, not imports: the worker's parent process stays light and only the
+child that runs a job loads FLAML, SHAP or fairlearn.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from .context import JobContext
+
+__all__ = ["HANDLERS", "resolve_handler"]
+
+HANDLERS: dict[str, str] = {
+    "train": "automl_canvas.training.service:run_training_job",
+    "reproduce": "automl_canvas.registry.service:run_reproduce_job",
+    "diagnostic": "automl_canvas.jobs.diagnostics:run_diagnostic_job",
+}
+
+
+def resolve_handler(kind: str) -> Callable[[JobContext], dict[str, Any]]:
+    try:
+        module_name, func = HANDLERS[kind].split(":")
+    except KeyError:
+        from ..errors import ValidationError
+
+        raise ValidationError(f"No handler for job kind {kind!r}.") from None
+    return getattr(importlib.import_module(module_name), func)

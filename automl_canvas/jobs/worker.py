@@ -1,0 +1,194 @@
+"""Workers: claim a job, run it in a child process, keep its lease alive.
+
+The child process is what makes the service robust: FLAML, LightGBM or SHAP
+may exhaust memory, segfault or overrun their budget; that kills one job, not
+the worker.  The parent heartbeats, honours cancel requests, enforces the hard
+wall-clock limit and records why a child ended if the child could not.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+import uuid
+
+from sqlalchemy.engine import Engine
+
+from ..config import Settings
+from ..db import make_engine
+from ..errors import CanvasError
+from ..models import JobPublic, JobStatus
+from . import queue
+from .context import JobContext
+from .handlers import resolve_handler
+
+__all__ = ["Worker", "new_worker_id", "run_job_inline"]
+
+log = logging.getLogger("automl_canvas.worker")
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _settings_args(settings: Settings) -> dict:
+    return settings.model_dump(exclude={"database_url", "artifact_dir"})
+
+
+def _error_dict(exc: BaseException) -> dict:
+    if isinstance(exc, CanvasError):
+        return exc.to_dict()
+    return {
+        "code": "internal_error",
+        "message": f"The job failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}). "
+        "The details are in the worker log.",
+    }
+
+
+def run_job_inline(settings: Settings, engine: Engine, job: JobPublic, worker_id: str | None) -> None:
+    """Run a claimed job in this process and record its outcome.
+
+    Handlers finish their job themselves when they must commit the outcome
+    atomically with their own rows; otherwise the returned dict is the result.
+    """
+    ctx = JobContext(job=job, settings=settings, engine=engine, worker_id=worker_id)
+    try:
+        handler = resolve_handler(job.kind)
+        result = handler(ctx)
+    except BaseException as exc:
+        if not isinstance(exc, CanvasError):
+            log.error("job %s failed:\n%s", job.id, traceback.format_exc())
+        queue.finish(engine, job.id, worker_id, JobStatus.failed, error=_error_dict(exc))
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        return
+    if result is not None:
+        queue.finish(engine, job.id, worker_id, JobStatus.succeeded, result=result)
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """A job process must not outlive its worker: a reclaimed job would run twice."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent_pid:
+            os._exit(70)
+
+
+def _child_main(settings_args: dict, job: dict, worker_id: str, parent_pid: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings(**settings_args)
+    engine = make_engine(settings)
+    run_job_inline(settings, engine, JobPublic.model_validate(job), worker_id)
+    engine.dispose()
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "it did not stop"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = " (often: out of memory)" if -code == signal.SIGKILL else ""
+        return f"it was killed by {name}{hint}"
+    return f"it exited with code {code}"
+
+
+class Worker:
+    """One worker loop. ``run()`` returns when ``stop`` is set (or after one job with ``once``)."""
+
+    def __init__(self, settings: Settings, worker_id: str | None = None, engine: Engine | None = None):
+        self.settings = settings
+        self.worker_id = worker_id or new_worker_id()
+        self.engine = engine or make_engine(settings)
+        self.stop = threading.Event()
+        self._ctx = mp.get_context("spawn")
+
+    def run(self, once: bool = False, idle_exit_seconds: float | None = None) -> int:
+        """Process jobs until stopped; returns how many jobs this worker ran.
+
+        ``once``: run at most one job and return at once when none is queued.
+        """
+        ran = 0
+        idle_since = time.monotonic()
+        while not self.stop.is_set():
+            job = queue.claim_next(self.engine, self.worker_id, self.settings.job_lease_seconds)
+            if job is None:
+                if once:
+                    break
+                if idle_exit_seconds is not None and time.monotonic() - idle_since > idle_exit_seconds:
+                    break
+                self.stop.wait(self.settings.job_poll_seconds)
+                continue
+            log.info("worker %s runs job %s (%s, attempt %s)", self.worker_id, job.id, job.kind, job.attempts)
+            self.supervise(job)
+            ran += 1
+            idle_since = time.monotonic()
+            if once:
+                break
+        return ran
+
+    def supervise(self, job: JobPublic) -> None:
+        proc = self._ctx.Process(
+            target=_child_main,
+            args=(_settings_args(self.settings), job.model_dump(mode="json"), self.worker_id, os.getpid()),
+            name=f"canvas-job-{job.id}",
+            daemon=False,
+        )
+        proc.start()
+        started = time.monotonic()
+        outcome: tuple[JobStatus, dict] | None = None
+        while proc.is_alive():
+            proc.join(self.settings.job_heartbeat_seconds)
+            if not proc.is_alive():
+                break
+            ours, cancel = queue.heartbeat(self.engine, job.id, self.worker_id, self.settings.job_lease_seconds)
+            if not ours:  # finished by the child meanwhile, or reclaimed by someone else
+                if proc.is_alive():
+                    proc.join(5)
+                break
+            if cancel:
+                outcome = (JobStatus.cancelled, {"code": "cancelled", "message": "Cancelled on request."})
+            elif time.monotonic() - started > job.time_limit_seconds:
+                outcome = (
+                    JobStatus.failed,
+                    {
+                        "code": "time_limit",
+                        "message": f"The job ran past its hard limit of {job.time_limit_seconds:.0f} s "
+                        "and was stopped. Try a smaller time budget or a smaller dataset.",
+                    },
+                )
+            if outcome:
+                self._stop_child(proc)
+                break
+        if self.stop.is_set() and proc.is_alive():
+            self._stop_child(proc)
+        if outcome is None:
+            if proc.exitcode == 0:
+                # The child recorded the outcome itself; if it could not (lost lease), nothing to do.
+                return
+            outcome = (
+                JobStatus.failed,
+                {
+                    "code": "job_process_died",
+                    "message": f"The process running this job ended unexpectedly: {_describe_exit(proc.exitcode)}.",
+                },
+            )
+        status, err = outcome
+        queue.finish(self.engine, job.id, self.worker_id, status, error=err)
+
+    @staticmethod
+    def _stop_child(proc) -> None:
+        proc.terminate()
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)

@@ -1,0 +1,25 @@
+"""SQLModel tables and their public schemas, one module per aggregate."""
+
+from .datasets import Dataset, DatasetPublic
+from .jobs import JOB_TRANSITIONS, TERMINAL_STATUSES, Job, JobPublic, JobStatus
+from .model_versions import ModelVersion, ModelVersionPublic
+from .projects import Project, ProjectCreate, ProjectPublic
+from .users import ROLES, User, UserPublic
+
+__all__ = [
+    "JOB_TRANSITIONS",
+    "ROLES",
+    "TERMINAL_STATUSES",
+    "Dataset",
+    "DatasetPublic",
+    "Job",
+    "JobPublic",
+    "JobStatus",
+    "ModelVersion",
+    "ModelVersionPublic",
+    "Project",
+    "ProjectCreate",
+    "ProjectPublic",
+    "User",
+    "UserPublic",
+]

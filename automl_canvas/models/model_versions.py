@@ -1,0 +1,59 @@
+"""A trained, evaluated, immutable model: the unit that is reviewed and released."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from ._types import created_at_field, json_field
+
+__all__ = ["ModelVersion", "ModelVersionPublic"]
+
+
+class ModelVersionBase(SQLModel):
+    project_id: int = Field(foreign_key="projects.id", index=True)
+    dataset_id: int = Field(foreign_key="datasets.id", index=True)
+    job_id: int | None = Field(default=None, foreign_key="jobs.id")
+    version: int = Field(description="1, 2, 3... within the project.")
+    created_by_id: int = Field(foreign_key="users.id", index=True)
+    task: str = Field(max_length=16)
+    target: str = Field(max_length=300)
+    metric: str = Field(max_length=32)
+    #: True when a larger metric value is better (AUC) and False for losses (RMSE).
+    higher_is_better: bool = True
+    best_learner: str = Field(max_length=64)
+    holdout_score: float
+    baseline_score: float
+    default_model_score: float
+    validation_score: float | None = None
+    artifact_sha256: str = Field(max_length=64, index=True)
+    artifact_path: str = Field(max_length=500)
+    artifact_size: int = 0
+    status: str = Field(default="draft", max_length=32, index=True)
+
+
+class ModelVersion(ModelVersionBase, table=True):
+    __tablename__ = "model_versions"
+    __table_args__ = (sa.UniqueConstraint("project_id", "version", name="uq_model_version_project_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    metrics: dict[str, Any] = json_field()
+    cv_metrics: dict[str, Any] = json_field()
+    leaderboard: list[dict[str, Any]] = json_field(list)
+    recipe: dict[str, Any] = json_field()
+    feature_schema: dict[str, Any] = json_field()
+    notes: list[dict[str, Any]] = json_field(list)
+    created_at: datetime = created_at_field()
+
+
+class ModelVersionPublic(ModelVersionBase):
+    id: int
+    metrics: dict[str, Any]
+    cv_metrics: dict[str, Any]
+    leaderboard: list[dict[str, Any]]
+    recipe: dict[str, Any]
+    feature_schema: dict[str, Any]
+    notes: list[dict[str, Any]]
+    created_at: datetime

@@ -1,0 +1,128 @@
+"""Fixtures that build a whole, real world per test: settings on a temp dir, a
+migrated database (SQLite file, or the local PostgreSQL with ``--db postgresql``),
+a user and a project.  Nothing here is a mock.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from automl_canvas.config import Settings
+from automl_canvas.db import init_db, make_engine, session_scope
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATASETS = REPO.parent / "shared" / "datasets"
+SAMPLE_DATA = REPO / "sample_data"
+PG_ADMIN_URL = os.environ.get("AUTOML_CANVAS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("AUTOML_CANVAS_TEST_DB", "sqlite"),
+        help="database backend the suite runs against",
+    )
+
+
+@pytest.fixture(scope="session")
+def db_backend(request) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def pg_database_url(db_backend):
+    """A throwaway PostgreSQL database for this test session (dropped at the end)."""
+    if db_backend != "postgresql":
+        yield None
+        return
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"canvas_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as c:
+            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:  # pragma: no cover - environment problem
+        pytest.exit(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}", returncode=3)
+    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    migrated = make_engine(Settings(home=Path("/tmp"), database_url_override=url))
+    init_db(migrated)
+    migrated.dispose()
+    yield url
+    with admin.connect() as c:
+        c.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def make_settings(home: Path, database_url: str | None, **overrides) -> Settings:
+    values = dict(
+        home=home,
+        database_url_override=database_url,
+        n_jobs=1,
+        job_heartbeat_seconds=0.5,
+        job_lease_seconds=10,
+        job_poll_seconds=0.1,
+        cv_folds=3,
+    )
+    values.update(overrides)
+    s = Settings(**values)
+    s.ensure_dirs()
+    return s
+
+
+@pytest.fixture
+def settings(tmp_path, pg_database_url) -> Settings:
+    return make_settings(tmp_path / "home", pg_database_url)
+
+
+def truncate_all(target: sa.engine.Engine | str) -> None:
+    """Empty every table of the session's PostgreSQL database (the schema stays migrated)."""
+    eng = sa.create_engine(target) if isinstance(target, str) else target
+    with eng.begin() as c:
+        tables = c.execute(
+            sa.text("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")
+        ).scalars().all()
+        if tables:
+            c.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    if isinstance(target, str):
+        eng.dispose()
+
+
+@pytest.fixture
+def engine(settings):
+    eng = make_engine(settings)
+    if eng.dialect.name == "postgresql":
+        truncate_all(eng)
+    else:
+        init_db(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def analyst(engine):
+    from automl_canvas.auth.users import ensure_user
+
+    with session_scope(engine) as s:
+        return ensure_user(s, "ana", ("analyst",), "Ana Analyst")
+
+
+@pytest.fixture
+def project(engine, analyst):
+    from automl_canvas.models import ProjectCreate
+    from automl_canvas.projects import create_project
+
+    with session_scope(engine) as s:
+        return create_project(s, analyst, ProjectCreate(name="Churn", question="Will this customer churn?"))
+
+
+def shared_dataset(name: str) -> Path:
+    path = SHARED_DATASETS / name
+    if not path.exists():
+        pytest.skip(f"shared dataset {name} is not available at {SHARED_DATASETS}")
+    return path
