@@ -1,0 +1,1 @@
+"""Datasets: parse uploaded files, validate them and profile their columns."""

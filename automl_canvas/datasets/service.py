@@ -1,0 +1,132 @@
+"""Dataset use cases: ingest an uploaded file, look datasets up, load their rows.
+
+Ingest order matters for "nothing half-written": parse and profile in memory,
+write the Parquet copy to a temporary file and rename it into its content
+address, then insert the row; if the insert fails the new file is removed.
+Identical bytes uploaded again to the same project return the existing dataset.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ..auth.policy import require
+from ..config import Settings
+from ..db import session_scope
+from ..errors import DatasetValidationError, NotFoundError
+from ..models import Dataset, DatasetPublic, Project
+from ..registry.artifacts import artifact_path, place_file, sha256_file
+from .parsing import read_table
+from .profiling import profile_frame
+
+__all__ = ["get_dataset", "ingest_file", "list_datasets", "load_columns", "load_frame"]
+
+
+def _check_size(path: Path, settings: Settings) -> int:
+    size = path.stat().st_size
+    if size > settings.max_upload_bytes:
+        raise DatasetValidationError(
+            f"The file is {size / 1e6:.1f} MB, over the upload limit of {settings.max_upload_bytes / 1e6:.0f} MB. "
+            "Upload a smaller extract or ask an administrator to raise the limit."
+        )
+    return size
+
+
+def ingest_file(engine: Engine, settings: Settings, actor, project_id: int, path: Path, filename: str | None = None) -> DatasetPublic:
+    require(actor, "dataset.ingest")
+    path = Path(path)
+    filename = filename or path.name
+    with session_scope(engine) as s:
+        if s.get(Project, project_id) is None:
+            raise NotFoundError(f"Project {project_id} does not exist.")
+    size = _check_size(path, settings)
+    digest = sha256_file(path)
+    with session_scope(engine) as s:
+        existing = _by_digest(s, project_id, digest)
+        if existing is not None:
+            return existing
+
+    df = read_table(path, filename, max_bytes=settings.max_upload_bytes, max_columns=settings.max_columns)
+    profile = profile_frame(df)
+    rel = f"datasets/{digest[:2]}/{digest}.parquet"
+    final = artifact_path(settings, rel)
+    created_file = not final.exists()
+    if created_file:
+        tmp = settings.artifact_dir / "tmp" / f"{digest}.{os.getpid()}.parquet.part"
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            df.to_parquet(tmp, index=False)
+        except Exception as exc:
+            tmp.unlink(missing_ok=True)
+            raise DatasetValidationError(f"The table could not be stored ({exc}). Check for columns with mixed kinds of values.") from exc
+        place_file(tmp, final)
+    try:
+        with session_scope(engine) as s:
+            row = Dataset(
+                project_id=project_id,
+                name=filename,
+                sha256=digest,
+                file_format=Path(filename).suffix.lower().lstrip("."),
+                size_bytes=size,
+                n_rows=len(df),
+                n_columns=df.shape[1],
+                storage_path=rel,
+                created_by_id=actor.id,
+                profile=profile.to_dict(),
+            )
+            s.add(row)
+            s.flush()
+            return DatasetPublic.model_validate(row)
+    except sa.exc.IntegrityError:
+        # The same bytes were ingested concurrently: the other upload won; use it.
+        with session_scope(engine) as s:
+            existing = _by_digest(s, project_id, digest)
+            if existing is not None:
+                return existing
+        raise
+    except BaseException:
+        if created_file and not _referenced(engine, rel):
+            os.chmod(final, 0o644)
+            final.unlink(missing_ok=True)
+        raise
+
+
+def _by_digest(s: Session, project_id: int, digest: str) -> DatasetPublic | None:
+    row = s.exec(select(Dataset).where(Dataset.project_id == project_id, Dataset.sha256 == digest)).one_or_none()
+    return DatasetPublic.model_validate(row) if row else None
+
+
+def _referenced(engine: Engine, rel: str) -> bool:
+    with session_scope(engine) as s:
+        return s.exec(select(Dataset.id).where(Dataset.storage_path == rel)).first() is not None
+
+
+def get_dataset(session: Session, actor, dataset_id: int) -> DatasetPublic:
+    require(actor, "dataset.read")
+    row = session.get(Dataset, dataset_id)
+    if row is None:
+        raise NotFoundError(f"Dataset {dataset_id} does not exist.")
+    return DatasetPublic.model_validate(row)
+
+
+def list_datasets(session: Session, actor, project_id: int | None = None) -> list[DatasetPublic]:
+    require(actor, "dataset.read")
+    stmt = select(Dataset).order_by(Dataset.id)
+    if project_id is not None:
+        stmt = stmt.where(Dataset.project_id == project_id)
+    return [DatasetPublic.model_validate(d) for d in session.exec(stmt)]
+
+
+def load_frame(settings: Settings, dataset: DatasetPublic) -> pd.DataFrame:
+    """The stored rows (the Parquet copy written at ingest, read-only on disk)."""
+    return pd.read_parquet(artifact_path(settings, dataset.storage_path))
+
+
+def load_columns(settings: Settings, dataset: DatasetPublic, columns: list[str]) -> pd.DataFrame:
+    return pd.read_parquet(artifact_path(settings, dataset.storage_path), columns=columns)
