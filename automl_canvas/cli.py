@@ -1,0 +1,397 @@
+"""`automl-canvas`: the command line door. Parses, calls one service, prints.
+
+Expected errors print one plain line and exit with status 2; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from .config import get_settings
+from .errors import CanvasError
+
+__all__ = ["main"]
+
+
+class _State:
+    def __init__(self, username: str):
+        self.settings = get_settings()
+        self.username = username
+        self._engine = None
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            from .db import make_engine
+
+            self._engine = make_engine(self.settings)
+        return self._engine
+
+    def actor(self):
+        from .auth.users import get_user
+        from .db import session_scope
+
+        with session_scope(self.engine) as s:
+            return get_user(s, self.username)
+
+
+def _friendly(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CanvasError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group()
+@click.option("--user", envvar="AUTOML_CANVAS_USER", default="local", show_default=True, help="Act as this user.")
+@click.pass_context
+def main(ctx: click.Context, user: str) -> None:
+    """AutoML Canvas: guided model development on your own machine."""
+    ctx.obj = _State(user)
+
+
+@main.command()
+@click.pass_obj
+@_friendly
+def init(state: _State) -> None:
+    """Create or upgrade the database schema and the local user."""
+    from .auth.users import LOCAL_USER, ensure_user
+    from .db import init_db, session_scope
+
+    state.settings.ensure_dirs()
+    rev = init_db(state.engine)
+    with session_scope(state.engine) as s:
+        ensure_user(s, LOCAL_USER, ("analyst", "scientist"), "Local user")
+    click.echo(f"database ready (schema {rev}) at {_safe_url(state.settings.database_url)}")
+    click.echo(f"artifacts in {state.settings.artifact_dir}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="Worker processes (default: settings).")
+@click.pass_obj
+@_friendly
+def up(state: _State, workers: int | None) -> None:
+    """Initialise, then run the local workers until Ctrl-C."""
+    import multiprocessing as mp
+
+    state.settings.ensure_dirs()
+    click.get_current_context().invoke(init)
+    n = workers or state.settings.workers
+    procs = [mp.get_context("spawn").Process(target=_worker_process, name=f"canvas-worker-{i}") for i in range(n)]
+    for p in procs:
+        p.start()
+    click.echo(f"AutoML Canvas is up: {n} worker(s) waiting for jobs. Train with: automl-canvas train FILE --target COLUMN")
+    click.echo("Press Ctrl-C to stop.")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.is_set() and any(p.is_alive() for p in procs):
+        stop.wait(1)
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.join(10)
+    click.echo("stopped")
+
+
+def _worker_process() -> None:
+    import logging
+
+    from .jobs.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = Worker(get_settings())
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop.set())
+    worker.run()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run at most one queued job, then exit (at once when none is queued).")
+@click.option("--idle-exit", type=float, default=None, help="Exit after this many idle seconds.")
+@click.pass_obj
+@_friendly
+def worker(state: _State, once: bool, idle_exit: float | None) -> None:
+    """Claim and run jobs from the queue."""
+    import logging
+
+    from .jobs.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    w = Worker(state.settings, engine=state.engine)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: w.stop.set())
+    ran = w.run(once=once, idle_exit_seconds=idle_exit)
+    click.echo(f"worker {w.worker_id} stopped after {ran} job(s)", err=True)
+
+
+def _project_id(state: _State, actor, name: str) -> int:
+    from .db import session_scope
+    from .projects import get_or_create_project
+
+    with session_scope(state.engine) as s:
+        return get_or_create_project(s, actor, name).id
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--project", default="default", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_friendly
+def ingest(state: _State, file: Path, project: str, as_json: bool) -> None:
+    """Upload a CSV, Excel or Parquet file and print its readiness report."""
+    from .datasets.service import ingest_file
+
+    if not file.exists():
+        raise CanvasError(f"The file {file} does not exist.")
+    actor = state.actor()
+    ds = ingest_file(state.engine, state.settings, actor, _project_id(state, actor, project), file)
+    if as_json:
+        click.echo(json.dumps({"dataset_id": ds.id, "sha256": ds.sha256, "rows": ds.n_rows, "columns": ds.n_columns, "findings": ds.profile.get("findings", [])}))
+        return
+    click.echo(f"dataset {ds.id}: {ds.name} — {ds.n_rows} rows × {ds.n_columns} columns (sha256 {ds.sha256[:12]}…)")
+    for f in ds.profile.get("findings", []):
+        click.echo(f"  [{f['severity']}] {f['message']} {f.get('fix', '')}")
+
+
+def _wait_for(state: _State, job_id: int, quiet: bool, local_worker: bool):
+    from .db import session_scope
+    from .jobs.queue import get_job
+
+    worker = None
+    if local_worker:
+        from .jobs.worker import Worker
+
+        worker = Worker(state.settings)
+        threading.Thread(target=worker.run, daemon=True).start()
+    try:
+        while True:
+            with session_scope(state.engine) as s:
+                job = get_job(s, job_id)
+            if not quiet:
+                _draw_progress(job)
+            if job.is_terminal:
+                if not quiet:
+                    click.echo("", err=True)
+                return job
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        from .jobs.queue import request_cancel
+
+        with session_scope(state.engine) as s:
+            request_cancel(s, job_id)
+        click.echo(f"\ncancel requested for job {job_id}", err=True)
+        sys.exit(130)
+    finally:
+        if worker is not None:
+            worker.stop.set()
+
+
+def _draw_progress(job) -> None:
+    p = job.progress or {}
+    budget = p.get("budget_seconds")
+    done = p.get("search_elapsed_seconds") or 0
+    bar = ""
+    if budget:
+        filled = int(20 * min(1.0, done / budget))
+        bar = "[" + "#" * filled + "." * (20 - filled) + "] "
+    best = p.get("best_score")
+    parts = [f"job {job.id}", job.status, p.get("stage", ""), bar]
+    if p.get("trials_done") is not None:
+        parts.append(f"trials {p['trials_done']}")
+    if best is not None:
+        parts.append(f"best {best:.4f}")
+    if p.get("remaining_seconds") is not None:
+        parts.append(f"~{p['remaining_seconds']:.0f}s left")
+    click.echo("\r" + "  ".join(x for x in parts if x).ljust(110), nl=False, err=True)
+
+
+@main.command()
+@click.argument("source")
+@click.option("--target", required=True)
+@click.option("--budget", default="quick", show_default=True, help="quick, standard or seconds of search.")
+@click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]), default=None)
+@click.option("--metric", default=None)
+@click.option("--exclude", multiple=True)
+@click.option("--sensitive", multiple=True)
+@click.option("--seed", type=int, default=None)
+@click.option("--project", default="default", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the outcome.")
+@click.option("--wait/--no-wait", default=True, show_default=True)
+@click.option("--local-worker/--no-local-worker", default=True, show_default=True, help="Run a worker in this process while waiting.")
+@click.pass_obj
+@_friendly
+def train(state: _State, source: str, target: str, budget: str, task, metric, exclude, sensitive, seed, project, as_json, wait, local_worker) -> None:
+    """Train a model on FILE (ingested first) or on an existing dataset id."""
+    from .datasets.service import ingest_file
+    from .training.service import submit_training
+    from .training.spec import TrainingRequest
+
+    actor = state.actor()
+    if source.isdigit() and not Path(source).exists():
+        dataset_id = int(source)
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise CanvasError(f"The file {source} does not exist (and it is not a dataset id).")
+        dataset_id = ingest_file(state.engine, state.settings, actor, _project_id(state, actor, project), path).id
+    request = TrainingRequest(
+        target=target, task=task, metric=metric, budget=budget, excluded_columns=list(exclude), sensitive_columns=list(sensitive), seed=seed
+    )
+    job = submit_training(state.engine, state.settings, actor, dataset_id, request)
+    if not wait:
+        click.echo(json.dumps({"job_id": job.id}) if as_json else f"queued job {job.id}")
+        return
+    job = _wait_for(state, job.id, quiet=as_json, local_worker=local_worker)
+    if job.status != "succeeded":
+        raise CanvasError(f"job {job.id} {job.status}: {job.error.get('message', '')}")
+    r = job.result
+    if as_json:
+        click.echo(json.dumps({"job_id": job.id, "dataset_id": dataset_id, **r}))
+        return
+    click.echo(
+        f"model version {r['version_id']} ({r['best_learner']}): holdout {r['metric']} {r['holdout_score']:.4f} "
+        f"vs baseline {r['baseline_score']:.4f} and default model {r['default_model_score']:.4f}"
+    )
+
+
+@main.command()
+@click.pass_obj
+def health(state: _State) -> None:
+    """Check the database answers, its schema is current and artifacts are writable (exit 1 if not)."""
+    import tempfile
+
+    from .db import schema_status
+
+    problems = []
+    try:
+        current, head = schema_status(state.engine)
+        if current != head:
+            problems.append(f"database schema is at '{current or 'empty'}', newest is '{head}': run `automl-canvas init`")
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the database is the answer
+        problems.append(f"database not reachable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    try:
+        state.settings.ensure_dirs()
+        with tempfile.NamedTemporaryFile(dir=state.settings.artifact_dir / "tmp"):
+            pass
+    except OSError as exc:
+        problems.append(f"artifact directory {state.settings.artifact_dir} is not writable: {exc.strerror}")
+    for p in problems:
+        click.echo(f"unhealthy: {p}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("ok")
+
+
+@main.command()
+@click.option("--status", default=None)
+@click.pass_obj
+@_friendly
+def jobs(state: _State, status: str | None) -> None:
+    """List recent jobs."""
+    from .db import session_scope
+    from .jobs.queue import list_jobs
+
+    with session_scope(state.engine) as s:
+        for j in list_jobs(s, status=status):
+            err = j.error.get("message", "") if j.error else ""
+            click.echo(f"{j.id:>5}  {j.kind:<10} {j.status:<10} {j.progress.get('stage', ''):<28} {err}")
+
+
+@main.command()
+@click.argument("job_id", type=int)
+@click.pass_obj
+@_friendly
+def cancel(state: _State, job_id: int) -> None:
+    """Cancel a queued or running job."""
+    from .auth.policy import require
+    from .db import session_scope
+    from .jobs.queue import request_cancel
+
+    require(state.actor(), "job.cancel")
+    with session_scope(state.engine) as s:
+        job = request_cancel(s, job_id)
+    click.echo(f"job {job_id}: cancel requested ({job.status})")
+
+
+@main.command()
+@click.option("--project", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_friendly
+def models(state: _State, project: str | None, as_json: bool) -> None:
+    """List model versions."""
+    from .db import session_scope
+    from .registry.service import list_versions
+
+    actor = state.actor()
+    pid = _project_id(state, actor, project) if project else None
+    with session_scope(state.engine) as s:
+        versions = list_versions(s, actor, project_id=pid)
+    if as_json:
+        click.echo(json.dumps([v.model_dump(mode="json", exclude={"leaderboard", "feature_schema"}) for v in versions]))
+        return
+    for v in versions:
+        click.echo(f"{v.id:>5}  v{v.version:<3} {v.task:<10} {v.target:<20} {v.metric} {v.holdout_score:.4f}  {v.best_learner:<14} {v.status}  {v.artifact_sha256[:12]}")
+
+
+@main.command()
+@click.argument("version_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_obj
+@_friendly
+def predict(state: _State, version_id: int, file: Path, output: Path) -> None:
+    """Score FILE with a model version and write it back with prediction columns."""
+    from .registry.service import predict_file
+
+    if not file.exists():
+        raise CanvasError(f"The file {file} does not exist.")
+    out = predict_file(state.engine, state.settings, state.actor(), version_id, file)
+    if output.suffix.lower() == ".parquet":
+        out.to_parquet(output, index=False)
+    else:
+        out.to_csv(output, index=False)
+    click.echo(f"wrote {len(out)} predictions to {output}")
+
+
+@main.command()
+@click.argument("version_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_friendly
+def reproduce(state: _State, version_id: int, as_json: bool) -> None:
+    """Refit a version from its recipe and report the holdout metric difference."""
+    from .registry.service import reproduce_version
+
+    r = reproduce_version(state.engine, state.settings, state.actor(), version_id)
+    if as_json:
+        click.echo(json.dumps(r))
+        return
+    click.echo(
+        f"version {version_id}: recorded {r['metric']} {r['recorded_holdout_score']:.6f}, "
+        f"reproduced {r['reproduced_holdout_score']:.6f} (difference {r['difference']:+.2e})"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Model versions: immutable artifacts, lookups, predictions, reproduction."""

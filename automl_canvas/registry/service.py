@@ -1,0 +1,125 @@
+"""Model-version use cases: list, read, load (digest-checked), predict, reproduce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ..auth.policy import require
+from ..config import Settings
+from ..datasets.parsing import read_table
+from ..datasets.service import get_dataset, load_frame
+from ..db import session_scope
+from ..errors import NotFoundError, ValidationError
+from ..jobs import queue
+from ..jobs.context import JobContext
+from ..models import JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
+from .artifacts import load_verified_model
+
+__all__ = ["get_version", "list_versions", "load_model", "predict_file", "predict_frame", "reproduce_version", "run_reproduce_job", "submit_reproduce"]
+
+
+def list_versions(session: Session, actor, project_id: int | None = None, status: str | None = None) -> list[ModelVersionPublic]:
+    require(actor, "model.read")
+    stmt = select(ModelVersion).order_by(ModelVersion.id)
+    if project_id is not None:
+        stmt = stmt.where(ModelVersion.project_id == project_id)
+    if status is not None:
+        stmt = stmt.where(ModelVersion.status == status)
+    return [ModelVersionPublic.model_validate(v) for v in session.exec(stmt)]
+
+
+def get_version(session: Session, actor, version_id: int) -> ModelVersionPublic:
+    require(actor, "model.read")
+    row = session.get(ModelVersion, version_id)
+    if row is None:
+        raise NotFoundError(f"Model version {version_id} does not exist.")
+    return ModelVersionPublic.model_validate(row)
+
+
+def load_model(settings: Settings, version: ModelVersionPublic):
+    """The fitted model, unpickled only after its bytes match the recorded sha256."""
+    return load_verified_model(settings, version.artifact_path, version.artifact_sha256)
+
+
+def predict_frame(settings: Settings, actor, version: ModelVersionPublic, rows: pd.DataFrame) -> pd.DataFrame:
+    """The input rows with prediction columns appended (clear error for missing columns)."""
+    require(actor, "model.predict")
+    model = load_model(settings, version)
+    preds = model.predict_frame(rows)
+    clash = [c for c in preds.columns if c in rows.columns]
+    return pd.concat([rows, preds.rename(columns={c: f"{c}_" for c in clash})], axis=1)
+
+
+def predict_file(engine: Engine, settings: Settings, actor, version_id: int, path: Path, filename: str | None = None) -> pd.DataFrame:
+    with session_scope(engine) as s:
+        version = get_version(s, actor, version_id)
+    rows = read_table(Path(path), filename or Path(path).name, max_bytes=settings.max_upload_bytes, max_columns=settings.max_columns, min_rows=1)
+    return predict_frame(settings, actor, version, rows)
+
+
+def reproduce_version(engine: Engine, settings: Settings, actor, version_id: int) -> dict[str, Any]:
+    """Refit the version's recipe on its dataset and compare the holdout metric."""
+    require(actor, "model.reproduce")
+    from ..training.metrics import resolve_metric, score
+    from ..training.preprocess import FeaturePlan, TabularPreprocessor
+    from ..training.trainer import fit_estimator, prepare_rows
+
+    with session_scope(engine) as s:
+        version = get_version(s, actor, version_id)
+        dataset = get_dataset(s, actor, version.dataset_id)
+    recipe = version.recipe
+    if recipe.get("dataset_sha256") != dataset.sha256:
+        raise ValidationError(f"Version {version_id}'s recipe names a different dataset than the one stored with it.")
+    df = load_frame(settings, dataset)
+    task, seed = recipe["task"], int(recipe["seed"])
+    rows = prepare_rows(df, task, recipe["target"], seed, recipe["holdout_fraction"], recipe["validation_fraction"])
+    plan = FeaturePlan(**recipe["features"])
+    pre = TabularPreprocessor(plan).fit(rows.X_raw.iloc[rows.fit_idx])
+    X = pre.transform(rows.X_raw)
+    est = fit_estimator(task, recipe["learner"], recipe["hyperparameters"], seed, settings.n_jobs, X.iloc[rows.fit_idx], rows.y[rows.fit_idx])
+    X_ho, y_ho = X.iloc[rows.holdout_idx], rows.y[rows.holdout_idx]
+    metric = resolve_metric(task, recipe["metric"])
+    if task == "regression":
+        proba, pred = None, est.predict(X_ho)
+    else:
+        proba = est.predict_proba(X_ho)
+        pred = proba.argmax(axis=1)
+    value = score(task, metric.name, y_ho, proba, pred)
+    return {
+        "version_id": version.id,
+        "metric": metric.name,
+        "recorded_holdout_score": version.holdout_score,
+        "reproduced_holdout_score": value,
+        "difference": value - version.holdout_score,
+        "learner": recipe["learner"],
+        "libraries_then": recipe.get("libraries", {}),
+    }
+
+
+def submit_reproduce(engine: Engine, settings: Settings, actor, version_id: int) -> JobPublic:
+    require(actor, "model.reproduce")
+    with session_scope(engine) as s:
+        version = get_version(s, actor, version_id)
+        job = queue.enqueue(
+            s,
+            kind="reproduce",
+            payload={"version_id": version_id},
+            created_by_id=actor.id,
+            project_id=version.project_id,
+            time_limit_seconds=settings.job_default_time_limit_seconds,
+        )
+        return JobPublic.model_validate(job)
+
+
+def run_reproduce_job(ctx: JobContext) -> dict[str, Any]:
+    with session_scope(ctx.engine) as s:
+        actor = UserPublic.model_validate(s.get(User, ctx.job.created_by_id))
+    ctx.progress(stage="refitting from the recipe", force=True)
+    return reproduce_version(ctx.engine, ctx.settings, actor, ctx.job.payload["version_id"])
+
+

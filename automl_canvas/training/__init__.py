@@ -1,0 +1,1 @@
+"""Training: requests, the FLAML search, the delivered model."""

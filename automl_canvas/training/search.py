@@ -1,0 +1,194 @@
+"""The FLAML search and the rebuilding of any configuration it tried.
+
+This is the only module that imports FLAML (version churn stays here).  Known
+traps handled here: FLAML's logger does not propagate (we attach a handler to
+read progress), its search is not reproducible under a time budget (we record
+every configuration and rebuild the chosen one deterministically), and it can
+overrun its budget (the worker enforces a hard limit around the whole job).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ALL_LEARNERS", "SearchResult", "build_learner", "default_learners", "flaml_version", "run_search"]
+
+#: Learners the search may use: strong tree ensembles plus an L1 logistic
+#: regression for classification (FLAML refuses ``lrl1`` for regression).
+ALL_LEARNERS: tuple[str, ...] = ("lgbm", "xgboost", "xgb_limitdepth", "rf", "extra_tree", "lrl1")
+_CLASSIFICATION_ONLY = frozenset({"lrl1", "lrl2"})
+
+
+def default_learners(task: str) -> tuple[str, ...]:
+    """The learners searched by default for a task (one place for that rule)."""
+    if task == "regression":
+        return tuple(name for name in ALL_LEARNERS if name not in _CLASSIFICATION_ONLY)
+    return ALL_LEARNERS
+_BEST_RE = re.compile(r"best estimator (\S+)'s best error=([0-9.eE+-]+)")
+
+
+def flaml_version() -> str:
+    import flaml
+
+    return flaml.__version__
+
+
+@dataclass
+class SearchResult:
+    best_learner: str
+    best_config: dict[str, Any]
+    best_loss: float
+    trials: list[dict[str, Any]] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    model: Any = None  # FLAML's fitted AutoML (trained on the training part only)
+
+
+class _ProgressHandler(logging.Handler):
+    """Reads FLAML's log lines into (trials done, best loss, best learner)."""
+
+    def __init__(self, on_trial: Callable[[int, float | None, str | None], None]):
+        super().__init__(logging.INFO)
+        self.on_trial = on_trial
+        self.trials = 0
+        self.best_loss: float | None = None
+        self.best_learner: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            msg = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad log line must never stop a search
+            return
+        if msg.startswith("iteration "):
+            self.trials += 1
+        m = _BEST_RE.search(msg)
+        if m:
+            self.best_learner, self.best_loss = m.group(1), float(m.group(2))
+            self.on_trial(self.trials, self.best_loss, self.best_learner)
+
+
+def _flaml_task(task: str) -> str:
+    return "regression" if task == "regression" else "classification"
+
+
+def run_search(
+    X_train: pd.DataFrame,
+    y_train: np.ndarray,
+    X_val: pd.DataFrame | None,
+    y_val: np.ndarray | None,
+    *,
+    task: str,
+    metric: str,
+    time_budget: float,
+    seed: int,
+    n_jobs: int,
+    log_path: Path,
+    learners: tuple[str, ...] | None = None,
+    splitter: Any = None,
+    on_trial: Callable[[int, float | None, str | None], None] = lambda *_: None,
+) -> SearchResult:
+    from flaml import AutoML
+
+    flaml_logger = logging.getLogger("flaml.automl.logger")
+    handler = _ProgressHandler(on_trial)
+    # FLAML prints every log line to stdout by itself; the worker log wants our
+    # progress, not hundreds of trial lines, so its console handlers rest meanwhile.
+    resting = [h for h in flaml_logger.handlers if isinstance(h, logging.StreamHandler)]
+    for h in resting:
+        flaml_logger.removeHandler(h)
+    flaml_logger.addHandler(handler)
+    automl = AutoML()
+    started = time.monotonic()
+    # Either judged on the given validation rows, or cross-validated on the
+    # given folds (so the caller can score other models on the very same folds).
+    evaluation: dict[str, Any] = (
+        {"eval_method": "cv", "split_type": splitter} if splitter is not None else {"X_val": X_val, "y_val": y_val}
+    )
+    try:
+        automl.fit(
+            X_train,
+            y_train,
+            **evaluation,
+            task=_flaml_task(task),
+            metric=metric,
+            time_budget=time_budget,
+            estimator_list=list(learners or default_learners(task)),
+            seed=seed,
+            n_jobs=n_jobs,
+            log_file_name=str(log_path),
+            log_type="all",
+            retrain_full=False,
+            verbose=3,
+            # Our preprocessing already pinned categories and filled missing values.
+            skip_transform=False,
+            early_stop=True,
+        )
+    finally:
+        flaml_logger.removeHandler(handler)
+        for h in resting:
+            flaml_logger.addHandler(h)
+    trials = _read_trials(log_path)
+    return SearchResult(
+        best_learner=automl.best_estimator,
+        best_config=dict(automl.best_config or {}),
+        best_loss=float(automl.best_loss),
+        trials=trials,
+        wall_seconds=time.monotonic() - started,
+        model=automl,
+    )
+
+
+def _read_trials(log_path: Path) -> list[dict[str, Any]]:
+    trials: list[dict[str, Any]] = []
+    if not log_path.exists():
+        return trials
+    for line in log_path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "learner" not in rec or "validation_loss" not in rec:
+            continue
+        trials.append(
+            {
+                "trial": int(rec.get("record_id", len(trials))),
+                "learner": rec["learner"],
+                "config": rec.get("config") or {},
+                "validation_loss": float(rec["validation_loss"]),
+                "train_seconds": float(rec.get("trial_time") or 0.0),
+                "wall_clock_seconds": float(rec.get("wall_clock_time") or 0.0),
+                "sample_size": int(rec.get("sample_size") or 0),
+            }
+        )
+    return trials
+
+
+def build_learner(task: str, learner: str, config: dict[str, Any], *, seed: int, n_jobs: int):
+    """A fresh, unfitted FLAML estimator for ``learner`` with exactly ``config``.
+
+    The seed is pinned on the underlying library model so a refit of the same
+    recipe on the same rows gives the same model.
+    """
+    from flaml.automl.task.factory import task_factory
+
+    cls = task_factory(task).estimator_class_from_str(learner)
+    params = {k: v for k, v in config.items() if k != "FLAML_sample_size"}
+    est = cls(task=task, n_jobs=n_jobs, **params)
+    model_cls = getattr(est, "estimator_class", None)
+    if model_cls is not None:
+        accepted = inspect.signature(model_cls.__init__).parameters
+        if "random_state" in accepted and "random_state" not in est.params:
+            est.params["random_state"] = seed
+        elif "random_seed" in accepted and "random_seed" not in est.params:
+            est.params["random_seed"] = seed
+    return est

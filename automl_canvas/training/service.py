@@ -1,0 +1,150 @@
+"""Training use cases: check and queue a request; run it as a job; record the version."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ..auth.policy import require
+from ..config import Settings
+from ..datasets.service import get_dataset, load_columns, load_frame
+from ..db import session_scope
+from ..jobs import queue
+from ..jobs.context import JobContext
+from ..models import JobPublic, JobStatus, ModelVersion, ModelVersionPublic, User, UserPublic
+from ..registry.artifacts import save_model
+from .spec import ResolvedSpec, TrainingRequest, resolve_spec
+
+__all__ = ["resolve_for_dataset", "run_training_job", "submit_training"]
+
+
+def resolve_for_dataset(settings: Settings, dataset, request: TrainingRequest) -> ResolvedSpec:
+    return resolve_spec(
+        request,
+        dataset.profile,
+        lambda col: load_columns(settings, dataset, [col])[col],
+        max_classes=settings.max_classes,
+        default_seed=settings.default_seed,
+    )
+
+
+def submit_training(engine: Engine, settings: Settings, actor, dataset_id: int, request: TrainingRequest, priority: int = 0) -> JobPublic:
+    """Validate the request now (clear errors before anything is queued), then queue it."""
+    require(actor, "model.train")
+    with session_scope(engine) as s:
+        dataset = get_dataset(s, actor, dataset_id)
+    spec = resolve_for_dataset(settings, dataset, request)
+    with session_scope(engine) as s:
+        job = queue.enqueue(
+            s,
+            kind="train",
+            payload={"dataset_id": dataset_id, "request": request.model_dump(), "resolved": spec.to_dict()},
+            created_by_id=actor.id,
+            project_id=dataset.project_id,
+            priority=priority,
+            time_limit_seconds=settings.time_limit_for(spec.budget_seconds),
+            max_attempts=settings.job_max_attempts,
+        )
+        return JobPublic.model_validate(job)
+
+
+def _finite(x: float) -> float:
+    return x if isinstance(x, (int, float)) and math.isfinite(x) else float("nan")
+
+
+def run_training_job(ctx: JobContext) -> None:
+    """Job handler: train, store the artifact, then record the version and finish the job in one commit."""
+    settings, engine = ctx.settings, ctx.engine
+    with session_scope(engine) as s:
+        actor = UserPublic.model_validate(s.get(User, ctx.job.created_by_id))
+        dataset = get_dataset(s, actor, ctx.job.payload["dataset_id"])
+    request = TrainingRequest.model_validate(ctx.job.payload["request"])
+    spec = resolve_for_dataset(settings, dataset, request)
+    df = load_frame(settings, dataset)
+    from .trainer import train
+
+    outcome = train(
+        df,
+        spec,
+        n_jobs=settings.n_jobs,
+        holdout_fraction=settings.holdout_fraction,
+        validation_fraction=settings.validation_fraction,
+        cv_max_rows=settings.cv_max_rows,
+        cv_folds=settings.cv_folds,
+        refit_full=settings.refit_full,
+        dataset_sha256=dataset.sha256,
+        progress=lambda **kw: ctx.progress(**kw),
+    )
+    ctx.progress(stage="saving the model", force=True)
+    digest, rel, size = save_model(settings, outcome.model)
+    for attempt in range(5):
+        try:
+            with session_scope(engine) as s:
+                version = _record_version(s, ctx, dataset, spec, outcome, digest, rel, size)
+                result = {
+                    "version_id": version.id,
+                    "version": version.version,
+                    "task": version.task,
+                    "metric": version.metric,
+                    "holdout_score": version.holdout_score,
+                    "baseline_score": version.baseline_score,
+                    "default_model_score": version.default_model_score,
+                    "best_learner": version.best_learner,
+                    "artifact_sha256": version.artifact_sha256,
+                }
+                queue.finish(engine, ctx.job.id, ctx.worker_id, JobStatus.succeeded, result=result, session=s)
+                return
+        except sa.exc.IntegrityError:  # two versions numbered at once in one project: renumber
+            if attempt == 4:
+                raise
+
+
+def _record_version(s: Session, ctx: JobContext, dataset, spec: ResolvedSpec, outcome, digest: str, rel: str, size: int) -> ModelVersionPublic:
+    latest = s.exec(select(sa.func.max(ModelVersion.version)).where(ModelVersion.project_id == dataset.project_id)).one()
+    version = ModelVersion(
+        project_id=dataset.project_id,
+        dataset_id=dataset.id,
+        job_id=ctx.job.id,
+        version=(latest or 0) + 1,
+        created_by_id=ctx.job.created_by_id,
+        task=spec.task,
+        target=spec.target,
+        metric=spec.metric.name,
+        higher_is_better=spec.metric.higher_is_better,
+        best_learner=outcome.best_learner,
+        holdout_score=_finite(outcome.holdout_score),
+        baseline_score=_finite(outcome.baseline_score),
+        default_model_score=_finite(outcome.default_model_score),
+        validation_score=_finite(outcome.validation_score),
+        artifact_sha256=digest,
+        artifact_path=rel,
+        artifact_size=size,
+        metrics=_clean(outcome.metrics),
+        cv_metrics=_clean(outcome.cv_metrics),
+        leaderboard=_clean(outcome.leaderboard),
+        recipe=_clean(outcome.recipe),
+        feature_schema=_clean(outcome.feature_schema),
+        notes=outcome.notes,
+    )
+    s.add(version)
+    s.flush()
+    return ModelVersionPublic.model_validate(version)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: numpy scalars to Python, NaN/inf to None (PostgreSQL JSON rejects NaN)."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

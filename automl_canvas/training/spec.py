@@ -1,0 +1,192 @@
+"""A training request, and its check against the dataset before any work is queued.
+
+Every mistake an analyst can make in the build form is caught here, with a
+message that names the column and says what to do, so a job is only queued
+when it can succeed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from ..config import BUDGET_PRESETS
+from ..errors import TrainingConfigError
+from .metrics import MetricInfo, resolve_metric
+from .preprocess import FeaturePlan, plan_features
+
+__all__ = ["MIN_LABELLED_ROWS", "TASKS", "ResolvedSpec", "TrainingRequest", "parse_budget", "resolve_spec"]
+
+TASKS = ("binary", "multiclass", "regression")
+MIN_LABELLED_ROWS = 20
+#: Classes rarer than this cannot be split into train/validation/holdout.
+MIN_CLASS_ROWS = 3
+
+
+class TrainingRequest(BaseModel):
+    """What the analyst (or a script) asks for."""
+
+    target: str
+    task: str | None = Field(default=None, description="binary, multiclass or regression; detected when empty")
+    metric: str | None = None
+    budget: str | float = "quick"
+    excluded_columns: list[str] = Field(default_factory=list)
+    sensitive_columns: list[str] = Field(default_factory=list)
+    seed: int | None = None
+    learners: list[str] | None = None
+
+
+def parse_budget(budget: str | float) -> float:
+    if isinstance(budget, str):
+        key = budget.strip().lower()
+        if key in BUDGET_PRESETS:
+            return float(BUDGET_PRESETS[key])
+        try:
+            budget = float(key)
+        except ValueError:
+            raise TrainingConfigError(
+                f"The time budget '{budget}' is not understood; use {' or '.join(BUDGET_PRESETS)} or a number of seconds."
+            ) from None
+    if not np.isfinite(budget) or budget < 1 or budget > 24 * 3600:
+        raise TrainingConfigError("The time budget must be between 1 second and 24 hours.")
+    return float(budget)
+
+
+@dataclass
+class ResolvedSpec:
+    target: str
+    task: str
+    metric: MetricInfo
+    budget_seconds: float
+    seed: int
+    plan: FeaturePlan
+    excluded: list[str]
+    sensitive: list[str]
+    learners: list[str] | None = None
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "task": self.task,
+            "metric": self.metric.name,
+            "budget_seconds": self.budget_seconds,
+            "seed": self.seed,
+            "excluded_columns": self.excluded,
+            "sensitive_columns": self.sensitive,
+            "learners": self.learners,
+        }
+
+
+def _unknown_column(kind: str, name: str, columns: list[str]) -> TrainingConfigError:
+    close = difflib.get_close_matches(name, columns, n=3)
+    if close:
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?"
+    else:
+        shown = ", ".join(repr(c) for c in columns[:8]) + (f" and {len(columns) - 8} more" if len(columns) > 8 else "")
+        hint = f" Its columns are {shown}."
+    return TrainingConfigError(f"The {kind} column '{name}' does not exist in this dataset.{hint}")
+
+
+def _labelled_target(y: pd.Series) -> pd.Series:
+    if y.dtype == object or pd.api.types.is_string_dtype(y):
+        y = y.where(y.astype("string").str.strip().ne(""), None)
+    return y.dropna()
+
+
+def resolve_spec(
+    req: TrainingRequest,
+    profile: dict[str, Any],
+    load_target: Callable[[str], pd.Series],
+    *,
+    max_classes: int,
+    default_seed: int,
+) -> ResolvedSpec:
+    """Check ``req`` against the dataset's profile and target values.
+
+    ``load_target(name)`` returns the target column; only that column is read,
+    so a door can validate a request on a large dataset cheaply.
+    """
+    from ..datasets.profiling import detect_task
+
+    columns = [c["name"] for c in profile["columns"]]
+    if req.target not in columns:
+        raise _unknown_column("target", req.target, columns)
+    for kind, names in (("excluded", req.excluded_columns), ("sensitive", req.sensitive_columns)):
+        for name in names:
+            if name not in columns:
+                raise _unknown_column(kind, name, columns)
+            if name == req.target:
+                raise TrainingConfigError(f"The target '{name}' cannot also be a {kind} column.")
+
+    y = _labelled_target(load_target(req.target))
+    if y.empty:
+        raise TrainingConfigError(f"The target '{req.target}' has no values: every row is empty, so there is nothing to learn from.")
+    n_classes = int(y.astype("string").nunique())
+    if n_classes < 2:
+        raise TrainingConfigError(
+            f"The target '{req.target}' has a single value ({y.iloc[0]!r}) in every row; a model needs at least two different outcomes to learn."
+        )
+    detected = detect_task(y)
+    task = (req.task or detected).strip().lower()
+    if task not in TASKS:
+        raise TrainingConfigError(f"Unknown problem type '{task}'; choose binary, multiclass or regression.")
+    numeric = pd.to_numeric(y, errors="coerce")
+    if task == "regression" and numeric.isna().any():
+        raise TrainingConfigError(
+            f"The target '{req.target}' holds text (e.g. {y[numeric.isna()].iloc[0]!r}), so it cannot be predicted as a number; choose binary or multiclass."
+        )
+    if task == "binary" and n_classes != 2:
+        raise TrainingConfigError(f"The target '{req.target}' has {n_classes} different values; a binary problem needs exactly 2. Choose multiclass or regression.")
+    if task == "multiclass" and n_classes > max_classes:
+        raise TrainingConfigError(
+            f"The target '{req.target}' has {n_classes} different values; at most {max_classes} classes are supported. "
+            "If it is a quantity, choose regression; otherwise group rare values together."
+        )
+    if task == "multiclass" and n_classes == 2:
+        task = "binary"
+    if len(y) < MIN_LABELLED_ROWS:
+        raise TrainingConfigError(f"Only {len(y)} rows have a value for '{req.target}'; at least {MIN_LABELLED_ROWS} are needed to train and test a model.")
+
+    notes: list[dict[str, Any]] = []
+    n_total = int(profile.get("n_rows", len(y)))
+    if len(y) < n_total:
+        notes.append({"severity": "info", "message": f"{n_total - len(y)} rows without a value for '{req.target}' were left out."})
+    if task != "regression":
+        counts = y.astype("string").value_counts()
+        rare = counts[counts < MIN_CLASS_ROWS]
+        if len(counts) - len(rare) < 2:
+            raise TrainingConfigError(f"The target '{req.target}' needs at least two outcomes with {MIN_CLASS_ROWS} or more rows each.")
+        if len(rare):
+            notes.append(
+                {
+                    "severity": "warning",
+                    "message": f"{len(rare)} outcome(s) of '{req.target}' have fewer than {MIN_CLASS_ROWS} rows "
+                    f"({', '.join(map(str, rare.index[:5]))}); those rows were left out and the model will never predict them.",
+                }
+            )
+
+    metric = resolve_metric(task, req.metric)
+    plan = plan_features(profile, req.target, req.excluded_columns, req.sensitive_columns)
+    if not plan.kinds:
+        raise TrainingConfigError(
+            "No usable feature columns are left after leaving out the target, identifiers, constant, excluded and sensitive columns."
+        )
+    return ResolvedSpec(
+        target=req.target,
+        task=task,
+        metric=metric,
+        budget_seconds=parse_budget(req.budget),
+        seed=req.seed if req.seed is not None else default_seed,
+        plan=plan,
+        excluded=list(req.excluded_columns),
+        sensitive=list(req.sensitive_columns),
+        learners=req.learners,
+        notes=notes,
+    )
