@@ -33,6 +33,9 @@ class ModelVersionBase(SQLModel):
     artifact_path: str = Field(max_length=500)
     artifact_size: int = 0
     status: str = Field(default="draft", max_length=32, index=True)
+    #: How the version came to be: "search" (a training job) or "mitigation" (from a parent version).
+    origin: str = Field(default="search", max_length=32)
+    parent_version_id: int | None = Field(default=None, foreign_key="model_versions.id", index=True)
 
 
 class ModelVersion(ModelVersionBase, table=True):

@@ -19,7 +19,7 @@ import joblib
 from ..config import Settings
 from ..errors import IntegrityError, NotFoundError
 
-__all__ = ["artifact_path", "load_verified_model", "place_file", "save_model", "sha256_bytes", "sha256_file"]
+__all__ = ["artifact_path", "load_verified_model", "place_file", "read_verified_bytes", "save_bytes", "save_model", "sha256_bytes", "sha256_file"]
 
 _CHUNK = 1 << 20
 
@@ -54,13 +54,10 @@ def place_file(tmp: Path, final: Path) -> None:
     os.replace(tmp, final)
 
 
-def save_model(settings: Settings, model: Any) -> tuple[str, str, int]:
-    """Pickle ``model`` into the store. Returns (sha256, relative path, size)."""
-    buf = io.BytesIO()
-    joblib.dump(model, buf, compress=3)
-    data = buf.getvalue()
+def save_bytes(settings: Settings, data: bytes, folder: str, ext: str) -> tuple[str, str, int]:
+    """Store ``data`` under ``folder/<sha[:2]>/<sha>.<ext>``. Returns (sha256, relative path, size)."""
     digest = sha256_bytes(data)
-    rel = f"models/{digest[:2]}/{digest}.joblib"
+    rel = f"{folder}/{digest[:2]}/{digest}.{ext}"
     final = artifact_path(settings, rel)
     tmp_dir = settings.artifact_dir / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -70,16 +67,28 @@ def save_model(settings: Settings, model: Any) -> tuple[str, str, int]:
     return digest, rel, len(data)
 
 
-def load_verified_model(settings: Settings, relpath: str, expected_sha256: str) -> Any:
+def read_verified_bytes(settings: Settings, relpath: str, expected_sha256: str, what: str = "artifact") -> bytes:
+    """The stored bytes, only if they still match the digest recorded for them."""
     path = artifact_path(settings, relpath)
     if not path.exists():
-        raise NotFoundError(f"The model artifact {relpath} is missing from the artifact store.")
+        raise NotFoundError(f"The {what} {relpath} is missing from the artifact store.")
     data = path.read_bytes()
     actual = sha256_bytes(data)
     if actual != expected_sha256:
         raise IntegrityError(
-            f"The model artifact {relpath} does not match its recorded digest "
+            f"The {what} {relpath} does not match its recorded digest "
             f"(expected {expected_sha256[:12]}…, found {actual[:12]}…); it will not be loaded.",
             details={"expected": expected_sha256, "actual": actual},
         )
-    return joblib.load(io.BytesIO(data))
+    return data
+
+
+def save_model(settings: Settings, model: Any) -> tuple[str, str, int]:
+    """Pickle ``model`` into the store. Returns (sha256, relative path, size)."""
+    buf = io.BytesIO()
+    joblib.dump(model, buf, compress=3)
+    return save_bytes(settings, buf.getvalue(), "models", "joblib")
+
+
+def load_verified_model(settings: Settings, relpath: str, expected_sha256: str) -> Any:
+    return joblib.load(io.BytesIO(read_verified_bytes(settings, relpath, expected_sha256, "model artifact")))

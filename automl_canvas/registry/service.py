@@ -66,8 +66,7 @@ def reproduce_version(engine: Engine, settings: Settings, actor, version_id: int
     """Refit the version's recipe on its dataset and compare the holdout metric."""
     require(actor, "model.reproduce")
     from ..training.metrics import resolve_metric, score
-    from ..training.preprocess import FeaturePlan, TabularPreprocessor
-    from ..training.trainer import fit_estimator, prepare_rows
+    from ..training.refit import rebuild
 
     with session_scope(engine) as s:
         version = get_version(s, actor, version_id)
@@ -75,20 +74,12 @@ def reproduce_version(engine: Engine, settings: Settings, actor, version_id: int
     recipe = version.recipe
     if recipe.get("dataset_sha256") != dataset.sha256:
         raise ValidationError(f"Version {version_id}'s recipe names a different dataset than the one stored with it.")
-    df = load_frame(settings, dataset)
-    task, seed = recipe["task"], int(recipe["seed"])
-    rows = prepare_rows(df, task, recipe["target"], seed, recipe["holdout_fraction"], recipe["validation_fraction"])
-    plan = FeaturePlan(**recipe["features"])
-    pre = TabularPreprocessor(plan).fit(rows.X_raw.iloc[rows.fit_idx])
-    X = pre.transform(rows.X_raw)
-    est = fit_estimator(task, recipe["learner"], recipe["hyperparameters"], seed, settings.n_jobs, X.iloc[rows.fit_idx], rows.y[rows.fit_idx])
-    X_ho, y_ho = X.iloc[rows.holdout_idx], rows.y[rows.holdout_idx]
+    task = recipe["task"]
+    setting = rebuild(load_frame(settings, dataset), recipe)
+    model = setting.fit_model(task, recipe["target"], recipe["learner"], recipe["hyperparameters"], int(recipe["seed"]), settings.n_jobs)
+    X_ho, y_ho = setting.encoded("holdout")
     metric = resolve_metric(task, recipe["metric"])
-    if task == "regression":
-        proba, pred = None, est.predict(X_ho)
-    else:
-        proba = est.predict_proba(X_ho)
-        pred = proba.argmax(axis=1)
+    proba, pred = model.predict_encoded(X_ho)
     value = score(task, metric.name, y_ho, proba, pred)
     return {
         "version_id": version.id,

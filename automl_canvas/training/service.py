@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -17,6 +16,7 @@ from ..jobs import queue
 from ..jobs.context import JobContext
 from ..models import JobPublic, JobStatus, ModelVersion, ModelVersionPublic, User, UserPublic
 from ..registry.artifacts import save_model
+from ..serialization import json_safe
 from .spec import ResolvedSpec, TrainingRequest, resolve_spec
 
 __all__ = ["resolve_for_dataset", "run_training_job", "submit_training"]
@@ -123,28 +123,13 @@ def _record_version(s: Session, ctx: JobContext, dataset, spec: ResolvedSpec, ou
         artifact_sha256=digest,
         artifact_path=rel,
         artifact_size=size,
-        metrics=_clean(outcome.metrics),
-        cv_metrics=_clean(outcome.cv_metrics),
-        leaderboard=_clean(outcome.leaderboard),
-        recipe=_clean(outcome.recipe),
-        feature_schema=_clean(outcome.feature_schema),
+        metrics=json_safe(outcome.metrics),
+        cv_metrics=json_safe(outcome.cv_metrics),
+        leaderboard=json_safe(outcome.leaderboard),
+        recipe=json_safe(outcome.recipe),
+        feature_schema=json_safe(outcome.feature_schema),
         notes=outcome.notes,
     )
     s.add(version)
     s.flush()
     return ModelVersionPublic.model_validate(version)
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: numpy scalars to Python, NaN/inf to None (PostgreSQL JSON rejects NaN)."""
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -1,0 +1,26 @@
+"""JSON-safe values for JSON columns and evidence files (one rule for both)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["json_safe"]
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-ready copy: numpy scalars and arrays to Python, NaN/inf to None
+    (PostgreSQL's JSON rejects NaN, and a browser's JSON.parse does too)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
