@@ -201,14 +201,19 @@ def train(
     use_cv = len(rows.fit_idx) <= cv_max_rows
     splitter = _splitter(task, y_fit, cv_folds, spec.seed) if use_cv else None
     progress(stage="baseline and default model")
+    search_budget = spec.budget_seconds
     if use_cv:
+        started = time.monotonic()
         default_cv = _cross_validate(spec, DEFAULT_LEARNER, {}, X_fit, y_fit, splitter, n_jobs)
         default_val_score = default_cv["mean"]
+        # The budget is the analyst's wait: the default model's CV and, later,
+        # the winner's CV (about as long again) come out of it, never below half.
+        search_budget = max(spec.budget_seconds / 2, spec.budget_seconds - 2 * (time.monotonic() - started))
     else:
         default_val = make_default_model(task, spec.seed).fit(X_tr, y_tr)
         default_val_score = _score(task, metric, default_val, X_val, y_val)
 
-    progress(stage="searching", trials_done=0, best_score=None, budget_seconds=spec.budget_seconds)
+    progress(stage="searching", trials_done=0, best_score=None, budget_seconds=round(search_budget, 1))
     search_started = time.monotonic()
 
     def on_trial(trials: int, best_loss: float | None, learner: str | None) -> None:
@@ -219,7 +224,7 @@ def train(
             best_score=best,
             best_learner=learner,
             search_elapsed_seconds=round(elapsed, 1),
-            remaining_seconds=round(max(0.0, spec.budget_seconds - elapsed), 1),
+            remaining_seconds=round(max(0.0, search_budget - elapsed), 1),
         )
 
     from .search import run_search
@@ -228,7 +233,7 @@ def train(
         result = run_search(
             X_fit if use_cv else X_tr, y_fit if use_cv else y_tr,
             None if use_cv else X_val, None if use_cv else y_val,
-            task=task, metric=metric.name, time_budget=spec.budget_seconds, seed=spec.seed,
+            task=task, metric=metric.name, time_budget=search_budget, seed=spec.seed,
             n_jobs=n_jobs, log_path=Path(tmp) / "search.jsonl",
             learners=tuple(spec.learners) if spec.learners else None, splitter=splitter, on_trial=on_trial,
         )
@@ -300,7 +305,8 @@ def train(
         "delivered_model_fit_on": "all labelled rows" if refit_full else "train and validation rows",
         "features": spec.plan.to_dict(),
         "n_rows": {"train": len(rows.train_idx), "validation": len(rows.val_idx), "holdout": len(rows.holdout_idx)},
-        "search": {"trials": len(result.trials), "wall_seconds": round(result.wall_seconds, 2), "best_learner": result.best_learner},
+        "search": {"trials": len(result.trials), "wall_seconds": round(result.wall_seconds, 2), "best_learner": result.best_learner,
+                   "budget_seconds": round(search_budget, 2)},
         "libraries": library_versions(),
     }
     schema = {
