@@ -264,7 +264,13 @@ def train(state: _State, source: str, target: str, budget: str, task, metric, ex
     job = _wait_for(state, job.id, quiet=as_json, local_worker=local_worker)
     if job.status != "succeeded":
         raise CanvasError(f"job {job.id} {job.status}: {job.error.get('message', '')}")
-    r = job.result
+    r = dict(job.result)
+    if r.get("evidence_job_id") and local_worker:
+        # Explanations, fairness and performance detail follow the training job.
+        ev = _wait_for(state, r["evidence_job_id"], quiet=as_json, local_worker=True)
+        r["evidence_status"] = ev.status
+        if ev.status != "succeeded" and not as_json:
+            click.echo(f"warning: the evidence job {ev.id} {ev.status}: {(ev.error or {}).get('message', '')}", err=True)
     if as_json:
         click.echo(json.dumps({"job_id": job.id, "dataset_id": dataset_id, **r}))
         return
@@ -391,6 +397,65 @@ def reproduce(state: _State, version_id: int, as_json: bool) -> None:
         f"version {version_id}: recorded {r['metric']} {r['recorded_holdout_score']:.6f}, "
         f"reproduced {r['reproduced_holdout_score']:.6f} (difference {r['difference']:+.2e})"
     )
+
+
+@main.command()
+@click.argument("version_id", type=int)
+@click.option("--candidate", type=int, default=0, help="Leaderboard rank to explain instead of the version's model.")
+@click.option("--compute", is_flag=True, help="Queue the evidence job (and wait, with a local worker).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_friendly
+def evidence(state: _State, version_id: int, candidate: int, compute: bool, as_json: bool) -> None:
+    """Show (or compute) a version's performance detail, SHAP explanations and fairness report."""
+    from .db import session_scope
+    from .evidence.service import list_evidence, submit_evidence
+
+    actor = state.actor()
+    if compute or candidate:
+        job = submit_evidence(state.engine, state.settings, actor, version_id, candidate=candidate)
+        job = _wait_for(state, job.id, quiet=as_json, local_worker=True)
+        if job.status != "succeeded":
+            raise CanvasError(f"evidence job {job.id} {job.status}: {(job.error or {}).get('message', '')}")
+    with session_scope(state.engine) as s:
+        rows = [e for e in list_evidence(s, actor, version_id) if e.candidate == candidate]
+    if as_json:
+        click.echo(json.dumps([{"kind": e.kind, "candidate": e.candidate, "summary": e.summary, "files": e.files} for e in rows]))
+        return
+    if not rows:
+        click.echo(f"no evidence for version {version_id} yet: run `automl-canvas evidence {version_id} --compute`")
+    for e in rows:
+        click.echo(f"[{e.kind}]")
+        if e.kind == "explanations":
+            for f in e.summary.get("top_features", []):
+                click.echo(f"  {f['column']}: mean |SHAP| {f['mean_abs_shap']:.4f}")
+        elif e.kind == "fairness":
+            for f in e.summary.get("findings", []):
+                click.echo(f"  [{f.get('severity')}] {f.get('message')}")
+        else:
+            click.echo("  holdout: " + ", ".join(f"{k} {v:.4f}" for k, v in e.summary.get("holdout_metrics", {}).items()))
+
+
+@main.command()
+@click.argument("version_id", type=int)
+@click.option("--sensitive", required=True, help="The sensitive column whose groups get their own thresholds.")
+@click.option("--constraint", type=click.Choice(["demographic_parity", "equalized_odds"]), default="demographic_parity", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_friendly
+def mitigate(state: _State, version_id: int, sensitive: str, constraint: str, as_json: bool) -> None:
+    """Create a mitigated candidate (group thresholds) and compare it with its parent."""
+    from .evidence.mitigation import submit_mitigation
+
+    job = submit_mitigation(state.engine, state.settings, state.actor(), version_id, sensitive, constraint)
+    job = _wait_for(state, job.id, quiet=as_json, local_worker=True)
+    if job.status != "succeeded":
+        raise CanvasError(f"mitigation job {job.id} {job.status}: {(job.error or {}).get('message', '')}")
+    if as_json:
+        click.echo(json.dumps(job.result))
+        return
+    click.echo(f"mitigated candidate: version id {job.result['version_id']} (parent {version_id})")
+    click.echo(job.result["comparison"].get("summary", ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     refit_full: bool = True
     default_seed: int = 20_261_122
 
+    # Evidence (explanations, fairness, performance detail)
+    #: Queue the evidence job for every new version as soon as it is recorded.
+    evidence_after_training: bool = True
+    shap_max_rows: int = 2000
+    fairness_min_group_size: int = 30
+    fairness_bootstrap: int = 200
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def database_url(self) -> str:

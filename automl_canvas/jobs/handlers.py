@@ -17,6 +17,8 @@ __all__ = ["HANDLERS", "resolve_handler"]
 HANDLERS: dict[str, str] = {
     "train": "automl_canvas.training.service:run_training_job",
     "reproduce": "automl_canvas.registry.service:run_reproduce_job",
+    "evidence": "automl_canvas.evidence.service:run_evidence_job",
+    "mitigate": "automl_canvas.evidence.mitigation:run_mitigation_job",
     "diagnostic": "automl_canvas.jobs.diagnostics:run_diagnostic_job",
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,26 @@ def get_version(session: Session, actor, version_id: int) -> ModelVersionPublic:
     return ModelVersionPublic.model_validate(row)
 
 
+_LOADED: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_LOADED_MAX = 8
+
+
 def load_model(settings: Settings, version: ModelVersionPublic):
-    """The fitted model, unpickled only after its bytes match the recorded sha256."""
-    return load_verified_model(settings, version.artifact_path, version.artifact_sha256)
+    """The fitted model, unpickled only after its bytes match the recorded sha256.
+
+    A few verified models are kept in memory per process (keyed by digest), so
+    what-if requests do not re-read and re-hash the artifact each time; the
+    object kept is the one unpickled from verified bytes.
+    """
+    key = (str(settings.artifact_dir), version.artifact_sha256)
+    if key in _LOADED:
+        _LOADED.move_to_end(key)
+        return _LOADED[key]
+    model = load_verified_model(settings, version.artifact_path, version.artifact_sha256)
+    _LOADED[key] = model
+    while len(_LOADED) > _LOADED_MAX:
+        _LOADED.popitem(last=False)
+    return model
 
 
 def predict_frame(settings: Settings, actor, version: ModelVersionPublic, rows: pd.DataFrame) -> pd.DataFrame:

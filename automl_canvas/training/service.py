@@ -96,6 +96,12 @@ def run_training_job(ctx: JobContext) -> None:
                     "best_learner": version.best_learner,
                     "artifact_sha256": version.artifact_sha256,
                 }
+                if settings.evidence_after_training:
+                    from ..evidence.service import enqueue_evidence
+
+                    evidence_job = enqueue_evidence(s, settings, version_id=version.id, project_id=version.project_id,
+                                                    created_by_id=version.created_by_id)
+                    result["evidence_job_id"] = evidence_job.id
                 queue.finish(engine, ctx.job.id, ctx.worker_id, JobStatus.succeeded, result=result, session=s)
                 return
         except sa.exc.IntegrityError:  # two versions numbered at once in one project: renumber

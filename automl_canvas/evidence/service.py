@@ -1,0 +1,163 @@
+"""Evidence use cases: queue the evidence job, run it, read what it stored,
+explain a what-if row.
+
+The job writes its files first (content-addressed, so a failed job leaves at
+worst unreferenced files, never a half-written row), then replaces the
+version's evidence rows and finishes the job in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, delete, select
+
+from ..auth.policy import require
+from ..config import Settings
+from ..datasets.service import get_dataset, load_frame
+from ..db import session_scope
+from ..errors import NotFoundError, ValidationError
+from ..jobs import queue
+from ..jobs.context import JobContext
+from ..models import Evidence, EvidencePublic, JobPublic, JobStatus, User, UserPublic
+from ..registry.service import get_version, load_model
+from ..serialization import json_safe
+from . import store
+from .compute import EvidenceOptions, compute_evidence
+
+__all__ = ["enqueue_evidence", "explain_what_if", "get_evidence", "list_evidence", "load_document", "load_explanation",
+           "run_evidence_job", "submit_evidence"]
+
+
+def enqueue_evidence(session: Session, settings: Settings, *, version_id: int, project_id: int, created_by_id: int,
+                     candidate: int = 0) -> JobPublic:
+    """Queue an evidence job in the caller's transaction (training uses this after recording a version)."""
+    job = queue.enqueue(
+        session, kind="evidence", payload={"version_id": version_id, "candidate": candidate},
+        created_by_id=created_by_id, project_id=project_id,
+        time_limit_seconds=settings.job_default_time_limit_seconds, max_attempts=settings.job_max_attempts,
+    )
+    return JobPublic.model_validate(job)
+
+
+def submit_evidence(engine: Engine, settings: Settings, actor, version_id: int, candidate: int = 0) -> JobPublic:
+    """Compute (again) the evidence of a version, or explain leaderboard candidate ``candidate``."""
+    require(actor, "evidence.compute")
+    with session_scope(engine) as s:
+        version = get_version(s, actor, version_id)
+        if candidate:
+            from ..training.refit import candidate_config
+
+            candidate_config(version.leaderboard, candidate)  # a clear error now, not in the job
+        return enqueue_evidence(s, settings, version_id=version.id, project_id=version.project_id,
+                                created_by_id=actor.id, candidate=candidate)
+
+
+def run_evidence_job(ctx: JobContext) -> None:
+    settings, engine = ctx.settings, ctx.engine
+    version_id, candidate = ctx.job.payload["version_id"], int(ctx.job.payload.get("candidate", 0))
+    with session_scope(engine) as s:
+        actor = UserPublic.model_validate(s.get(User, ctx.job.created_by_id))
+        version = get_version(s, actor, version_id)
+        dataset = get_dataset(s, actor, version.dataset_id)
+    from ..training.refit import candidate_config, rebuild
+
+    recipe = version.recipe
+    ctx.progress(stage="rebuilding the holdout", force=True)
+    setting = rebuild(load_frame(settings, dataset), recipe)
+    task, seed = version.task, int(recipe["seed"])
+    if candidate:
+        learner, config = candidate_config(version.leaderboard, candidate)
+        ctx.progress(stage=f"refitting candidate {candidate} ({learner})", force=True)
+        eval_model = setting.fit_model(task, version.target, learner, config, seed, settings.n_jobs)
+        explained = eval_model
+    elif version.origin == "mitigation":
+        eval_model = load_model(settings, version)  # fit on train + validation by construction
+        explained = eval_model.parent  # the scores it thresholds
+    else:
+        explained = load_model(settings, version)
+        ctx.progress(stage="refitting the evaluation model", force=True)
+        eval_model = setting.fit_model(task, version.target, recipe["learner"], recipe["hyperparameters"], seed, settings.n_jobs)
+    options = EvidenceOptions(shap_max_rows=settings.shap_max_rows, min_group_size=settings.fairness_min_group_size,
+                              n_bootstrap=settings.fairness_bootstrap, seed=seed)
+    items = compute_evidence(task, setting, eval_model=eval_model, explained_model=explained,
+                             sensitive=list(recipe.get("sensitive_columns") or []), classes=setting.rows.classes,
+                             options=options, progress=lambda **kw: ctx.progress(**kw))
+    ctx.progress(stage="saving the evidence", force=True)
+    stored = []
+    for item in items:
+        files = {name: (store.save_frame(settings, doc) if isinstance(doc, pd.DataFrame) else store.save_json(settings, doc))
+                 for name, doc in item.documents.items()}
+        stored.append((item.kind, json_safe(item.summary), files))
+    with session_scope(engine) as s:
+        s.exec(delete(Evidence).where(Evidence.version_id == version_id, Evidence.candidate == candidate))
+        for kind, summary, files in stored:
+            s.add(Evidence(version_id=version_id, kind=kind, candidate=candidate, job_id=ctx.job.id, summary=summary, files=files))
+        result = {"version_id": version_id, "candidate": candidate, "kinds": [k for k, _, _ in stored]}
+        queue.finish(engine, ctx.job.id, ctx.worker_id, JobStatus.succeeded, result=result, session=s)
+
+
+def list_evidence(session: Session, actor, version_id: int) -> list[EvidencePublic]:
+    require(actor, "evidence.read")
+    get_version(session, actor, version_id)
+    rows = session.exec(select(Evidence).where(Evidence.version_id == version_id).order_by(Evidence.candidate, Evidence.kind))
+    return [EvidencePublic.model_validate(r) for r in rows]
+
+
+def get_evidence(session: Session, actor, version_id: int, kind: str, candidate: int = 0) -> EvidencePublic:
+    require(actor, "evidence.read")
+    get_version(session, actor, version_id)
+    row = session.exec(select(Evidence).where(Evidence.version_id == version_id, Evidence.kind == kind,
+                                              Evidence.candidate == candidate)).one_or_none()
+    if row is None:
+        which = f"candidate {candidate} of version {version_id}" if candidate else f"version {version_id}"
+        raise NotFoundError(f"No {kind} evidence has been computed for {which} yet; run the evidence job first.")
+    return EvidencePublic.model_validate(row)
+
+
+def load_explanation(settings: Settings, evidence: EvidencePublic):
+    """The stored SHAP explanation as an :class:`automl_canvas.explain.Explanation` (digests checked)."""
+    from ..explain import Explanation
+
+    return Explanation.from_frames(load_document(settings, evidence, "values"), load_document(settings, evidence, "data"),
+                                   load_document(settings, evidence, "meta"))
+
+
+def load_document(settings: Settings, evidence: EvidencePublic, name: str) -> Any:
+    """One stored document (a dict or a DataFrame), read only if its digest matches."""
+    entry = evidence.files.get(name)
+    if entry is None:
+        raise NotFoundError(f"The {evidence.kind} evidence has no document named '{name}'.")
+    return store.load_frame(settings, entry) if entry["format"] == "parquet" else store.load_json(settings, entry)
+
+
+def explain_what_if(engine: Engine, settings: Settings, actor, version_id: int, row: dict[str, Any]) -> dict[str, Any]:
+    """Prediction and SHAP contributions for one row a user typed in (fast: no job)."""
+    require(actor, "model.predict")
+    from ..explain import explain_row
+
+    with session_scope(engine) as s:
+        version = get_version(s, actor, version_id)
+        try:
+            evidence = get_evidence(s, actor, version_id, "explanations")
+        except NotFoundError:
+            evidence = None
+    if not isinstance(row, dict) or not row:
+        raise ValidationError("A what-if row must be a non-empty mapping of column names to values.")
+    model = load_model(settings, version)
+    base = getattr(model, "parent", model)  # a mitigated model explains through its parent
+    background = load_document(settings, evidence, "background") if evidence is not None else None
+    # Columns of the dataset the model leaves out (IDs, sensitive ones) may come
+    # with a row copied from the data; truly unknown fields are refused by name.
+    ignored = set(version.feature_schema.get("dropped_columns") or {}) | {version.target}
+    explanation = explain_row(base, {k: v for k, v in row.items() if k not in ignored}, background=background)
+    outputs = []
+    for k, name in enumerate(explanation.output_names):
+        table = explanation.row(0, output=k)
+        outputs.append({"output": name, "base_value": table.attrs["base_value"], "output_value": table.attrs["output_value"],
+                        "contributions": table.to_dict(orient="records")})
+    prediction = model.predict_frame(pd.DataFrame([row])).iloc[0].to_dict()
+    return json_safe({"version_id": version_id, "prediction": prediction, "output_space": explanation.output_space,
+                      "explanation": outputs})
