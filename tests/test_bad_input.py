@@ -103,6 +103,8 @@ def _target_frame(kind: str) -> tuple[pd.DataFrame, str]:
         return _frame(y="yes"), "y"
     if kind == "all missing":
         return _frame(y=np.nan), "y"
+    if kind == "sensitive column with thousands of values":
+        return _frame(n=3_000, y=lambda n, r: r.choice(["a", "b"], n), postcode=lambda n, r: [f"P{i:05d}" for i in r.permutation(n) % 2_500]), "y"
     if kind == "over 100 classes":
         return _frame(n=1_000, y=lambda n, r: [f"class_{i % 150}" for i in range(n)]), "y"
     raise AssertionError(kind)
@@ -113,6 +115,7 @@ TRAINING_CASES = {
     "one class": "single value \\('yes'\\) in every row",
     "all missing": "has no values: every row is empty",
     "over 100 classes": "150 different values; at most 100 classes",
+    "sensitive column with thousands of values": "'postcode' has 2,500 different values.*bin it",
 }
 
 
@@ -142,8 +145,9 @@ def test_bad_input_is_refused_clearly_and_leaves_nothing(stage, case, tmp_path, 
         big = make_settings(tmp_path / "home", pg_database_url)
         ds = ingest_file(engine, big, analyst, project.id, _csv(files / "t.csv", df))
         before = _state(engine, settings)
+        sensitive = ["postcode"] if "sensitive" in case else []
         with pytest.raises(TrainingConfigError, match=TRAINING_CASES[case]) as err:
-            submit_training(engine, settings, analyst, ds.id, TrainingRequest(target=target, budget=5))
+            submit_training(engine, settings, analyst, ds.id, TrainingRequest(target=target, budget=5, sensitive_columns=sensitive))
     else:
         before = _state(engine, settings)
         with pytest.raises(NotFoundError, match="Dataset 424242 does not exist") as err:

@@ -84,6 +84,10 @@ class ResolvedSpec:
         }
 
 
+#: Most groups a categorical sensitive column may have (numeric ones are banded).
+MAX_SENSITIVE_GROUPS = 50
+
+
 def _unknown_column(kind: str, name: str, columns: list[str]) -> TrainingConfigError:
     close = difflib.get_close_matches(name, columns, n=3)
     if close:
@@ -124,6 +128,16 @@ def resolve_spec(
                 raise _unknown_column(kind, name, columns)
             if name == req.target:
                 raise TrainingConfigError(f"The target '{name}' cannot also be a {kind} column.")
+    by_name = {c["name"]: c for c in profile["columns"]}
+    for name in req.sensitive_columns:
+        col = by_name[name]
+        numeric = col["semantic_type"] == "numeric" or col.get("numeric_coercible")
+        if not numeric and col.get("n_unique", 0) > MAX_SENSITIVE_GROUPS:
+            raise TrainingConfigError(
+                f"The sensitive column '{name}' has {col['n_unique']:,} different values; fairness can be compared "
+                f"across at most {MAX_SENSITIVE_GROUPS} groups. Group rare values together (for example into 'other') "
+                "or bin it into bands, then upload the data again."
+            )
 
     y = _labelled_target(load_target(req.target))
     if y.empty:
