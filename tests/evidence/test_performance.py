@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
 from automl_canvas.evidence.performance import MAX_CURVE_POINTS, MAX_RESIDUAL_POINTS, performance_detail
@@ -48,3 +49,24 @@ def test_multiclass_one_vs_rest_and_regression_residuals():
     assert len(reg["residuals"]["residual"]) == MAX_RESIDUAL_POINTS
     assert_allclose(reg["residual_summary"]["mean"], (actual - pred).mean())
     assert sum(d["n"] for d in reg["by_predicted_decile"]) == 5000
+
+
+def test_plots_are_figures_drawn_from_stored_detail():
+    from matplotlib.figure import Figure
+
+    from automl_canvas.errors import ValidationError
+    from automl_canvas.evidence import plots
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 400)
+    p1 = np.clip(0.35 * y + rng.random(400) * 0.65, 0, 1)
+    binary = performance_detail("binary", y, np.column_stack([1 - p1, p1]), (p1 > 0.5).astype(int), ["no", "yes"])
+    for fn in (plots.roc_curve, plots.precision_recall_curve, plots.calibration_curve, plots.confusion_matrix):
+        fig = fn(binary)
+        assert isinstance(fig, Figure) and fig.axes
+    lines = plots.roc_curve(binary).axes[0].get_lines()
+    assert list(lines[0].get_xdata()) == binary["roc"]["fpr"]
+    reg = performance_detail("regression", rng.normal(size=100), None, rng.normal(size=100), [])
+    assert isinstance(plots.residuals(reg), Figure)
+    with pytest.raises(ValidationError, match="no residuals"):
+        plots.residuals(binary)
