@@ -1,0 +1,132 @@
+"""Shared helpers for the benchmark scripts: paths, machine description, versions.
+
+Imported as a plain module (the scripts run as ``python benchmarks/<name>.py``,
+so ``benchmarks/`` is on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+SHARED_NOTE = (
+    "The machine was shared: another developer ran the test suite now and then on the same "
+    "cores while this benchmark ran, so wall times (and, for time-budgeted searches, scores) "
+    "may be slightly worse than on an idle machine. The 1-minute load average is recorded with "
+    "each measurement."
+)
+
+
+def datasets_dir() -> Path:
+    """The real public datasets (never copied into the repo)."""
+    env = os.environ.get("CANVAS_DATASETS")
+    return Path(env) if env else REPO.parent / "shared" / "datasets"
+
+
+def today() -> str:
+    return _dt.date.today().isoformat()
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def loadavg() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def machine_info() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "nproc_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "ram_gb": ram_gb,
+        "cpu_model": cpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("automl-canvas", "flaml", "scikit-learn", "lightgbm", "xgboost", "pandas", "numpy", "pyarrow", "sqlalchemy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def header_lines(title: str, extra: dict[str, Any] | None = None) -> list[str]:
+    """Markdown header shared by every results file."""
+    m = machine_info()
+    v = library_versions()
+    lines = [
+        f"# {title}",
+        "",
+        f"- Date: {now_iso()}",
+        f"- Machine: {m['nproc']} cores (`nproc`), {m['ram_gb']} GB RAM, CPU `{m['cpu_model']}`, {m['platform']}",
+        "- Libraries: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+    ]
+    for k, val in (extra or {}).items():
+        lines.append(f"- {k}: {val}")
+    lines += [f"- Note: {SHARED_NOTE}", ""]
+    return lines
+
+
+def append_jsonl(path: Path, record: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record, default=_json_default) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _json_default(o):
+    try:
+        import numpy as np
+
+        if isinstance(o, np.generic):
+            return o.item()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(o, (_dt.datetime, _dt.date)):
+        return o.isoformat()
+    if isinstance(o, Path):
+        return str(o)
+    return str(o)
+
+
+def dump_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, default=_json_default) + "\n", encoding="utf-8")
+
+
+def python() -> str:
+    return sys.executable
