@@ -206,6 +206,14 @@ def _wait_for(state: _State, job_id: int, quiet: bool, local_worker: bool):
             worker.stop.set()
 
 
+def _wait_succeeded(state: _State, job_id: int, what: str, quiet: bool, local_worker: bool = True):
+    """Wait for a job; a failed or cancelled one becomes one clear error line."""
+    job = _wait_for(state, job_id, quiet=quiet, local_worker=local_worker)
+    if job.status != "succeeded":
+        raise CanvasError(f"{what} job {job.id} {job.status}: {(job.error or {}).get('message', '')}")
+    return job
+
+
 def _draw_progress(job) -> None:
     p = job.progress or {}
     budget = p.get("budget_seconds")
@@ -261,9 +269,7 @@ def train(state: _State, source: str, target: str, budget: str, task, metric, ex
     if not wait:
         click.echo(json.dumps({"job_id": job.id}) if as_json else f"queued job {job.id}")
         return
-    job = _wait_for(state, job.id, quiet=as_json, local_worker=local_worker)
-    if job.status != "succeeded":
-        raise CanvasError(f"job {job.id} {job.status}: {job.error.get('message', '')}")
+    job = _wait_succeeded(state, job.id, "training", quiet=as_json, local_worker=local_worker)
     r = dict(job.result)
     if r.get("evidence_job_id") and local_worker:
         # Explanations, fairness and performance detail follow the training job.
@@ -414,9 +420,7 @@ def evidence(state: _State, version_id: int, candidate: int, compute: bool, as_j
     actor = state.actor()
     if compute or candidate:
         job = submit_evidence(state.engine, state.settings, actor, version_id, candidate=candidate)
-        job = _wait_for(state, job.id, quiet=as_json, local_worker=True)
-        if job.status != "succeeded":
-            raise CanvasError(f"evidence job {job.id} {job.status}: {(job.error or {}).get('message', '')}")
+        _wait_succeeded(state, job.id, "evidence", quiet=as_json)
     with session_scope(state.engine) as s:
         rows = [e for e in list_evidence(s, actor, version_id) if e.candidate == candidate]
     if as_json:
@@ -448,9 +452,7 @@ def mitigate(state: _State, version_id: int, sensitive: str, constraint: str, as
     from .evidence.mitigation import submit_mitigation
 
     job = submit_mitigation(state.engine, state.settings, state.actor(), version_id, sensitive, constraint)
-    job = _wait_for(state, job.id, quiet=as_json, local_worker=True)
-    if job.status != "succeeded":
-        raise CanvasError(f"mitigation job {job.id} {job.status}: {(job.error or {}).get('message', '')}")
+    job = _wait_succeeded(state, job.id, "mitigation", quiet=as_json)
     if as_json:
         click.echo(json.dumps(job.result))
         return

@@ -60,10 +60,7 @@ def predict_original(model, rows: pd.DataFrame) -> tuple[np.ndarray | None, np.n
     return model.predict_encoded(model.transform(rows))
 
 
-def _performance(task: str, eval_model, setting: EvaluationSetting, classes: list[Any]) -> EvidenceItem:
-    rows = setting.original("holdout")
-    _, y = setting.encoded("holdout")
-    proba, pred = predict_original(eval_model, rows)
+def _performance(task: str, y: np.ndarray, proba: np.ndarray | None, pred: np.ndarray, classes: list[Any]) -> EvidenceItem:
     detail = performance_detail(task, y, proba, pred, classes)
     metrics = evaluate(task, y, proba, pred)
     return EvidenceItem("performance", {"n_rows": int(len(y)), "holdout_metrics": metrics}, {"detail": detail})
@@ -88,15 +85,12 @@ def _explanations(explained_model, setting: EvaluationSetting, opts: EvidenceOpt
     return EvidenceItem("explanations", summary, documents)
 
 
-def _fairness(task: str, eval_model, setting: EvaluationSetting, sensitive: list[str], classes: list[Any],
-              opts: EvidenceOptions) -> EvidenceItem | None:
+def _fairness(task: str, rows: pd.DataFrame, y: np.ndarray, proba: np.ndarray | None, pred: np.ndarray,
+              sensitive: list[str], classes: list[Any], opts: EvidenceOptions) -> EvidenceItem | None:
     if not sensitive:
         return None
     from ..fairness import fairness_report
 
-    rows = setting.original("holdout")
-    _, y = setting.encoded("holdout")
-    proba, pred = predict_original(eval_model, rows)
     if task == "regression":
         y_true, y_pred, positive = y, pred, None
     else:
@@ -115,15 +109,18 @@ def _fairness(task: str, eval_model, setting: EvaluationSetting, sensitive: list
 def compute_evidence(task: str, setting: EvaluationSetting, *, eval_model, explained_model, sensitive: list[str],
                      classes: list[Any], options: EvidenceOptions, progress=lambda **_: None) -> list[EvidenceItem]:
     items: list[EvidenceItem] = []
+    rows = setting.original("holdout")
+    _, y = setting.encoded("holdout")
+    proba, pred = predict_original(eval_model, rows)  # once, for performance and fairness
     if "performance" in options.kinds:
         progress(stage="performance on the holdout")
-        items.append(_performance(task, eval_model, setting, classes))
+        items.append(_performance(task, y, proba, pred, classes))
     if "explanations" in options.kinds and explained_model is not None:
         progress(stage="SHAP explanations")
         items.append(_explanations(explained_model, setting, options))
     if "fairness" in options.kinds:
         progress(stage="fairness across groups")
-        item = _fairness(task, eval_model, setting, sensitive, classes, options)
+        item = _fairness(task, rows, y, proba, pred, sensitive, classes, options)
         if item is not None:
             items.append(item)
     return items

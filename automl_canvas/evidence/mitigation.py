@@ -13,9 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
 from ..auth.policy import require
 from ..config import Settings
@@ -26,7 +24,7 @@ from ..jobs import queue
 from ..jobs.context import JobContext
 from ..models import JobPublic, JobStatus, ModelVersion, User, UserPublic
 from ..registry.artifacts import save_model
-from ..registry.service import get_version
+from ..registry.service import get_version, next_version_number
 from ..serialization import json_safe
 from ..training.metrics import evaluate, score
 from ..training.pipeline import CanvasModel
@@ -60,14 +58,9 @@ def submit_mitigation(engine: Engine, settings: Settings, actor, version_id: int
         return JobPublic.model_validate(job)
 
 
-def _holdout_outcome(task: str, model, setting, classes: list[Any], metric: str) -> tuple[float, dict[str, float], np.ndarray, np.ndarray | None]:
-    rows = setting.original("holdout")
-    _, y = setting.encoded("holdout")
-    proba, pred = predict_original(model, rows)
-    return score(task, metric, y, proba, pred), evaluate(task, y, proba, pred), pred, proba
-
-
-def _fairness_for(task: str, model, setting, column: str, classes: list[Any], seed: int, settings: Settings) -> dict[str, Any]:
+def _holdout_assessment(task: str, model, setting, column: str, classes: list[Any], metric: str, seed: int,
+                        settings: Settings) -> tuple[float, dict[str, float], Any]:
+    """(metric, every metric, fairness report on ``column``) of ``model`` on the holdout, from one prediction."""
     from ..fairness import fairness_report
 
     rows = setting.original("holdout")
@@ -77,7 +70,7 @@ def _fairness_for(task: str, model, setting, column: str, classes: list[Any], se
     report = fairness_report(task, labels[y], labels[pred], rows[[column]].reset_index(drop=True), proba=proba,
                              classes=list(classes), positive_label=classes[1], min_group_size=settings.fairness_min_group_size,
                              n_bootstrap=settings.fairness_bootstrap, seed=seed)
-    return report
+    return score(task, metric, y, proba, pred), evaluate(task, y, proba, pred), report
 
 
 def run_mitigation_job(ctx: JobContext) -> None:
@@ -104,19 +97,16 @@ def run_mitigation_job(ctx: JobContext) -> None:
     mitigated = mitigate(unmitigated, setting.original("validation"), np.asarray(classes, dtype=object)[y_val], column,
                          constraint, seed)
     ctx.progress(stage="comparing on the holdout", force=True)
-    before_score, before_metrics, _, _ = _holdout_outcome(task, unmitigated, setting, classes, parent.metric)
-    after_score, after_metrics, _, _ = _holdout_outcome(task, mitigated, setting, classes, parent.metric)
-    before_fair = _fairness_for(task, unmitigated, setting, column, classes, seed, settings)
-    after_fair = _fairness_for(task, mitigated, setting, column, classes, seed, settings)
+    before_score, before_metrics, before_fair = _holdout_assessment(task, unmitigated, setting, column, classes, parent.metric, seed, settings)
+    after_score, after_metrics, after_fair = _holdout_assessment(task, mitigated, setting, column, classes, parent.metric, seed, settings)
     comparison = compare(before_fair, after_fair, before_metrics, after_metrics)
     digest, rel, size = save_model(settings, mitigated)
     with session_scope(engine) as s:
-        latest = s.exec(select(sa.func.max(ModelVersion.version)).where(ModelVersion.project_id == parent.project_id)).one()
         schema = dict(parent.feature_schema)
         schema["requires_sensitive_features"] = [column]
         schema["input_columns"] = list(mitigated.input_columns)
         version = ModelVersion(
-            project_id=parent.project_id, dataset_id=parent.dataset_id, job_id=ctx.job.id, version=(latest or 0) + 1,
+            project_id=parent.project_id, dataset_id=parent.dataset_id, job_id=ctx.job.id, version=next_version_number(s, parent.project_id),
             created_by_id=ctx.job.created_by_id, task=task, target=parent.target, metric=parent.metric,
             higher_is_better=parent.higher_is_better, best_learner=mitigated.learner, holdout_score=after_score,
             baseline_score=parent.baseline_score, default_model_score=parent.default_model_score, validation_score=None,

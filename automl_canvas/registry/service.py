@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -32,6 +33,12 @@ def list_versions(session: Session, actor, project_id: int | None = None, status
     if status is not None:
         stmt = stmt.where(ModelVersion.status == status)
     return [ModelVersionPublic.model_validate(v) for v in session.exec(stmt)]
+
+
+def next_version_number(session: Session, project_id: int) -> int:
+    """1, 2, 3… within a project (a unique constraint catches two writers racing)."""
+    latest = session.exec(select(sa.func.max(ModelVersion.version)).where(ModelVersion.project_id == project_id)).one()
+    return (latest or 0) + 1
 
 
 def get_version(session: Session, actor, version_id: int) -> ModelVersionPublic:

@@ -6,7 +6,7 @@ import math
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ..auth.policy import require
 from ..config import Settings
@@ -16,6 +16,7 @@ from ..jobs import queue
 from ..jobs.context import JobContext
 from ..models import JobPublic, JobStatus, ModelVersion, ModelVersionPublic, User, UserPublic
 from ..registry.artifacts import save_model
+from ..registry.service import next_version_number
 from ..serialization import json_safe
 from .spec import ResolvedSpec, TrainingRequest, resolve_spec
 
@@ -110,12 +111,11 @@ def run_training_job(ctx: JobContext) -> None:
 
 
 def _record_version(s: Session, ctx: JobContext, dataset, spec: ResolvedSpec, outcome, digest: str, rel: str, size: int) -> ModelVersionPublic:
-    latest = s.exec(select(sa.func.max(ModelVersion.version)).where(ModelVersion.project_id == dataset.project_id)).one()
     version = ModelVersion(
         project_id=dataset.project_id,
         dataset_id=dataset.id,
         job_id=ctx.job.id,
-        version=(latest or 0) + 1,
+        version=next_version_number(s, dataset.project_id),
         created_by_id=ctx.job.created_by_id,
         task=spec.task,
         target=spec.target,
