@@ -73,9 +73,14 @@ def init(state: _State) -> None:
 
     state.settings.ensure_dirs()
     rev = init_db(state.engine)
+    from .auth.bootstrap import ensure_admin
+
     with session_scope(state.engine) as s:
         ensure_user(s, LOCAL_USER, ("analyst", "scientist"), "Local user")
+        admin_password = ensure_admin(s, state.settings)
     click.echo(f"database ready (schema {rev}) at {_safe_url(state.settings.database_url)}")
+    if admin_password:
+        click.echo(f"created the admin account 'admin'; its password (shown once): {admin_password}")
     click.echo(f"artifacts in {state.settings.artifact_dir}")
 
 
@@ -87,14 +92,17 @@ def _safe_url(url: str) -> str:
 
 @main.command()
 @click.option("--workers", type=int, default=None, help="Worker processes (default: settings).")
+@click.option("--demo", is_flag=True, help="Also create one demo user per role and a sample project.")
 @click.pass_obj
 @_friendly
-def up(state: _State, workers: int | None) -> None:
+def up(state: _State, workers: int | None, demo: bool) -> None:
     """Initialise, then run the local workers until Ctrl-C."""
     import multiprocessing as mp
 
     state.settings.ensure_dirs()
     click.get_current_context().invoke(init)
+    if demo:
+        _seed_demo(state)
     n = workers or state.settings.workers
     procs = [mp.get_context("spawn").Process(target=_worker_process, name=f"canvas-worker-{i}") for i in range(n)]
     for p in procs:
@@ -111,6 +119,25 @@ def up(state: _State, workers: int | None) -> None:
     for p in procs:
         p.join(10)
     click.echo("stopped")
+
+
+def _seed_demo(state: _State) -> None:
+    from .auth.bootstrap import seed_demo_users
+    from .auth.users import get_user
+    from .db import session_scope
+    from sqlmodel import select
+
+    from .models import Project, ProjectCreate
+    from .projects import create_project
+
+    with session_scope(state.engine) as s:
+        created = seed_demo_users(s, state.settings)
+        if s.exec(select(Project).where(Project.name == "Customer churn")).first() is None:
+            create_project(s, get_user(s, "ana"), ProjectCreate(
+                name="Customer churn", question="Which customers will cancel in the next month?",
+                decision="Who gets a retention call", success_criterion="Catch most churners among the customers we call"))
+    for name, password in created.items():
+        click.echo(f"demo user {name}: password (shown once) {password}")
 
 
 def _worker_process() -> None:
@@ -462,3 +489,8 @@ def mitigate(state: _State, version_id: int, sensitive: str, constraint: str, as
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from .cli_governance import register as _register_governance  # noqa: E402  (needs `main` defined above)
+
+_register_governance()

@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     fairness_min_group_size: int = 30
     fairness_bootstrap: int = 200
 
+    # Accounts and sign-in
+    #: Wrong passwords in a row before the account is locked for ``login_lock_seconds``.
+    login_max_failures: int = 5
+    login_lock_seconds: int = 300
+    password_min_length: int = 10
+    token_default_days: int = 90
+    token_max_days: int = 365
+    #: Password for the admin that ``init`` creates (unset: a random one is printed once).
+    admin_password: str | None = Field(default=None, repr=False)
+    #: Password for the demo users of ``up --demo`` (unset: random ones are printed once).
+    demo_password: str | None = Field(default=None, repr=False)
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def database_url(self) -> str:

@@ -9,7 +9,10 @@ route never invents a status for a domain condition.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "CanvasError",
+    "PolicyCheckError",
+    "TooManyAttemptsError",
     "ConflictError",
     "DatasetValidationError",
     "IntegrityError",
@@ -60,12 +63,30 @@ class PermissionDeniedError(CanvasError):
     code = "permission_denied"
 
 
+class AuthenticationError(CanvasError):
+    """Who is asking is unknown: a wrong password, or a missing, malformed, expired or revoked token."""
+
+    code = "unauthenticated"
+
+
+class TooManyAttemptsError(AuthenticationError):
+    """Login is throttled after repeated wrong passwords; ``details['retry_after_seconds']`` says for how long."""
+
+    code = "too_many_attempts"
+
+
 class ConflictError(CanvasError):
     code = "conflict"
 
 
 class InvalidTransitionError(ConflictError):
     code = "invalid_transition"
+
+
+class PolicyCheckError(ConflictError):
+    """Approval blocked by the project's approval policy; ``details['failed_checks']`` lists why."""
+
+    code = "policy_check_failed"
 
 
 class IntegrityError(CanvasError):

@@ -1,7 +1,10 @@
 """Who may do what: one table, checked by every service function first.
 
-The governance work extends this table (review, approval, deployment); doors
-never decide permissions themselves.
+Roles say what kind of thing a person may do; rules about *which* object (an
+analyst shares models of their own projects; nobody approves what they built)
+live next to the action in the service that performs it, and are tested in the
+same authorisation matrix (tests/governance/test_authorisation_matrix.py).
+Doors never decide permissions themselves.
 """
 
 from __future__ import annotations
@@ -10,22 +13,47 @@ from ..errors import PermissionDeniedError
 
 __all__ = ["POLICY", "allowed", "require"]
 
+_ALL = frozenset({"analyst", "scientist", "deployer", "admin"})
+_BUILDERS = frozenset({"analyst", "scientist"})
+
 #: action -> roles allowed to perform it
 POLICY: dict[str, frozenset[str]] = {
     "project.create": frozenset({"analyst", "scientist", "admin"}),
-    "project.read": frozenset({"analyst", "scientist", "admin", "deployer"}),
-    "dataset.ingest": frozenset({"analyst", "scientist"}),
+    "project.read": _ALL,
+    "project.policy.set": frozenset({"scientist", "admin"}),
+    "dataset.ingest": _BUILDERS,
     "dataset.read": frozenset({"analyst", "scientist", "admin"}),
-    "model.train": frozenset({"analyst", "scientist"}),
-    "model.read": frozenset({"analyst", "scientist", "admin", "deployer"}),
-    "model.predict": frozenset({"analyst", "scientist"}),
-    "model.reproduce": frozenset({"analyst", "scientist"}),
-    "evidence.compute": frozenset({"analyst", "scientist"}),
-    "evidence.read": frozenset({"analyst", "scientist", "admin", "deployer"}),
+    "model.train": _BUILDERS,
+    "model.read": _ALL,
+    "model.predict": _BUILDERS,
+    #: predictions from an approved or deployed version (the approval API's serving door).
+    "model.predict_approved": frozenset({"analyst", "scientist", "deployer"}),
+    "model.download": frozenset({"scientist", "deployer", "admin"}),
+    "model.reproduce": _BUILDERS,
+    "evidence.compute": _BUILDERS,
+    "evidence.read": _ALL,
     "model.mitigate": frozenset({"scientist"}),
     "job.read": frozenset({"analyst", "scientist", "admin"}),
     "job.cancel": frozenset({"analyst", "scientist", "admin"}),
     "user.manage": frozenset({"admin"}),
+    "token.own": _ALL,
+    # review workflow (automl_canvas/review)
+    "review.share": _BUILDERS,
+    "review.withdraw": _BUILDERS,
+    "review.claim": frozenset({"scientist"}),
+    "review.decide": frozenset({"scientist"}),
+    "review.revoke": frozenset({"scientist", "admin"}),
+    "review.comment": _BUILDERS,
+    "review.read": _ALL,
+    "review.reproduce": frozenset({"scientist"}),
+    # release (deployment records)
+    "deployment.record": frozenset({"deployer", "admin"}),
+    "deployment.rollback": frozenset({"deployer", "admin"}),
+    "deployment.read": _ALL,
+    "version.retire": frozenset({"deployer", "scientist", "admin"}),
+    # audit
+    "audit.read": frozenset({"scientist", "admin"}),
+    "audit.verify": frozenset({"admin", "scientist"}),
 }
 
 
@@ -37,6 +65,10 @@ def allowed(actor, action: str) -> bool:
 
 
 def require(actor, action: str) -> None:
+    if actor is None:
+        raise PermissionDeniedError(f"Sign in first: '{action}' needs a signed-in user.")
+    if not getattr(actor, "is_active", True):
+        raise PermissionDeniedError(f"The account '{actor.username}' is disabled.")
     if not allowed(actor, action):
         raise PermissionDeniedError(
             f"{actor.username} may not perform '{action}'; it needs one of the roles: {', '.join(sorted(POLICY[action]))}."

@@ -21,7 +21,7 @@ from ..db import session_scope
 from ..errors import NotFoundError, ValidationError
 from ..jobs import queue
 from ..jobs.context import JobContext
-from ..models import Evidence, EvidencePublic, JobPublic, JobStatus, User, UserPublic
+from ..models import COMPUTED_EVIDENCE_KINDS, Evidence, EvidencePublic, JobPublic, JobStatus, User, UserPublic
 from ..registry.service import get_version, load_model
 from ..serialization import json_safe
 from . import store
@@ -92,7 +92,8 @@ def run_evidence_job(ctx: JobContext) -> None:
                  for name, doc in item.documents.items()}
         stored.append((item.kind, json_safe(item.summary), files))
     with session_scope(engine) as s:
-        s.exec(delete(Evidence).where(Evidence.version_id == version_id, Evidence.candidate == candidate))
+        s.exec(delete(Evidence).where(Evidence.version_id == version_id, Evidence.candidate == candidate,
+                                      Evidence.kind.in_(COMPUTED_EVIDENCE_KINDS)))
         for kind, summary, files in stored:
             s.add(Evidence(version_id=version_id, kind=kind, candidate=candidate, job_id=ctx.job.id, summary=summary, files=files))
         result = {"version_id": version_id, "candidate": candidate, "kinds": [k for k, _, _ in stored]}

@@ -15,10 +15,13 @@ from sqlmodel import Field, SQLModel
 
 from ._types import created_at_field, json_field
 
-__all__ = ["EVIDENCE_KINDS", "Evidence", "EvidencePublic"]
+__all__ = ["COMPUTED_EVIDENCE_KINDS", "EVIDENCE_KINDS", "Evidence", "EvidencePublic"]
 
-#: performance: curves, confusion matrix, residuals; explanations: SHAP; fairness: group metrics.
-EVIDENCE_KINDS = ("performance", "explanations", "fairness")
+#: performance: curves, confusion matrix, residuals; explanations: SHAP; fairness: group metrics;
+#: reproducibility: a refit from the recipe compared with the recorded holdout metric (a reproduce job).
+EVIDENCE_KINDS = ("performance", "explanations", "fairness", "reproducibility")
+#: The kinds the evidence job computes (and replaces when it runs again).
+COMPUTED_EVIDENCE_KINDS = ("performance", "explanations", "fairness")
 
 
 class EvidenceBase(SQLModel):

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from ._types import created_at_field, json_field
+from ._types import created_at_field, json_field, time_field
 
 __all__ = ["ModelVersion", "ModelVersionPublic"]
 
@@ -36,6 +36,13 @@ class ModelVersionBase(SQLModel):
     #: How the version came to be: "search" (a training job) or "mitigation" (from a parent version).
     origin: str = Field(default="search", max_length=32)
     parent_version_id: int | None = Field(default=None, foreign_key="model_versions.id", index=True)
+    #: Review bookkeeping (see automl_canvas/review): who shared it, who claimed it, and a counter
+    #: bumped by every review transition so two concurrent deciders cannot both win.
+    shared_by_id: int | None = Field(default=None, foreign_key="users.id")
+    claimed_by_id: int | None = Field(default=None, foreign_key="users.id")
+    state_version: int = 0
+    #: The version this one answers (a retrain after "changes requested").
+    responds_to_version_id: int | None = Field(default=None, foreign_key="model_versions.id")
 
 
 class ModelVersion(ModelVersionBase, table=True):
@@ -48,6 +55,9 @@ class ModelVersion(ModelVersionBase, table=True):
     recipe: dict[str, Any] = json_field()
     feature_schema: dict[str, Any] = json_field()
     notes: list[dict[str, Any]] = json_field(list)
+    #: Columns the model uses that the leakage check flagged for this target (filled when shared).
+    leakage_suspects: list[str] = json_field(list)
+    status_changed_at: datetime | None = time_field()
     created_at: datetime = created_at_field()
 
 
@@ -59,4 +69,6 @@ class ModelVersionPublic(ModelVersionBase):
     recipe: dict[str, Any]
     feature_schema: dict[str, Any]
     notes: list[dict[str, Any]]
+    leakage_suspects: list[str] = []
+    status_changed_at: datetime | None = None
     created_at: datetime

@@ -1,4 +1,4 @@
-"""People and service accounts. The governance layer adds credentials."""
+"""People and service accounts; credentials stay on the table row, never in ``UserPublic``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from ._types import created_at_field
+from ._types import created_at_field, time_field
 
 __all__ = ["ROLES", "User", "UserPublic"]
 
@@ -25,6 +25,12 @@ class User(UserBase, table=True):
     __tablename__ = "users"
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = created_at_field()
+    #: argon2id hash (None: the account cannot log in with a password, e.g. a service account).
+    password_hash: str | None = Field(default=None, max_length=200)
+    #: Consecutive failed logins; reset on success. Drives the throttle.
+    failed_logins: int = 0
+    locked_until: datetime | None = time_field()
+    last_login_at: datetime | None = time_field()
 
     @property
     def role_set(self) -> frozenset[str]:

@@ -133,9 +133,24 @@ def submit_reproduce(engine: Engine, settings: Settings, actor, version_id: int)
 
 
 def run_reproduce_job(ctx: JobContext) -> dict[str, Any]:
+    """Refit and compare; the result joins the version's evidence (kind "reproducibility") and the audit log."""
+    from ..audit import append
+    from ..models import Evidence
+    from ..serialization import json_safe
+
     with session_scope(ctx.engine) as s:
         actor = UserPublic.model_validate(s.get(User, ctx.job.created_by_id))
     ctx.progress(stage="refitting from the recipe", force=True)
-    return reproduce_version(ctx.engine, ctx.settings, actor, ctx.job.payload["version_id"])
+    result = json_safe(reproduce_version(ctx.engine, ctx.settings, actor, ctx.job.payload["version_id"]))
+    with session_scope(ctx.engine) as s:
+        version_id = ctx.job.payload["version_id"]
+        row = s.exec(select(Evidence).where(Evidence.version_id == version_id, Evidence.kind == "reproducibility",
+                                            Evidence.candidate == 0)).one_or_none()
+        row = row or Evidence(version_id=version_id, kind="reproducibility", candidate=0, files={})
+        row.summary, row.job_id = {**result, "job_id": ctx.job.id}, ctx.job.id
+        s.add(row)
+        append(s, actor, "version.reproduced", "model_version", version_id,
+               {"difference": result.get("difference"), "job_id": ctx.job.id})
+    return result
 
 

@@ -38,6 +38,9 @@ class TrainingRequest(BaseModel):
     budget: str | float = "quick"
     excluded_columns: list[str] = Field(default_factory=list)
     sensitive_columns: list[str] = Field(default_factory=list)
+    #: Let the model see the sensitive columns too (off by default: they are kept aside for the fairness
+    #: check). Some uses need it (e.g. age in insurance pricing); the approval policy still checks fairness.
+    use_sensitive_as_features: bool = False
     seed: int | None = None
     learners: list[str] | None = None
 
@@ -187,7 +190,7 @@ def resolve_spec(
             )
 
     metric = resolve_metric(task, req.metric)
-    plan = plan_features(profile, req.target, req.excluded_columns, req.sensitive_columns)
+    plan = plan_features(profile, req.target, req.excluded_columns, () if req.use_sensitive_as_features else req.sensitive_columns)
     if not plan.kinds:
         raise TrainingConfigError(
             "No usable feature columns are left after leaving out the target, identifiers, constant, excluded and sensitive columns."

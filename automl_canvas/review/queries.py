@@ -1,0 +1,99 @@
+"""Read side of the review: the queue, one version's whole review, decisions, history, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ..audit import list_events, verify_chain
+from ..audit.log import VerifyResult
+from ..auth.policy import require
+from ..config import Settings
+from ..errors import NotFoundError
+from ..models import (AuditEventPublic, Deployment, DeploymentPublic, ModelVersion, ModelVersionPublic, Project,
+                      ReviewDecision, ReviewDecisionPublic, User)
+from ..registry.grade import grade_version
+from .comments import list_comments
+from .policy import evaluate_policy, get_project_policy
+from .states import ReviewState
+
+__all__ = ["audit_trail", "get_review", "list_decisions", "review_queue", "verify_audit"]
+
+QUEUE_STATES = (ReviewState.pending_review, ReviewState.in_review)
+
+
+def _names(session: Session, ids) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u.username for u in session.exec(select(User).where(User.id.in_(ids)))}
+
+
+def review_queue(session: Session, settings: Settings, actor, *, statuses=QUEUE_STATES, mine: bool = False,
+                 project_id: int | None = None) -> list[dict[str, Any]]:
+    """Versions waiting for review with what a reviewer sorts by: age, grade, policy status."""
+    require(actor, "review.read")
+    stmt = select(ModelVersion).where(ModelVersion.status.in_([str(s) for s in statuses]))
+    if mine:
+        stmt = stmt.where(ModelVersion.claimed_by_id == actor.id)
+    if project_id is not None:
+        stmt = stmt.where(ModelVersion.project_id == project_id)
+    rows = session.exec(stmt.order_by(ModelVersion.status_changed_at, ModelVersion.id)).all()
+    projects = {p.id: p.name for p in session.exec(select(Project).where(Project.id.in_({r.project_id for r in rows} or {-1})))}
+    names = _names(session, [r.shared_by_id for r in rows] + [r.claimed_by_id for r in rows])
+    out = []
+    for r in rows:
+        checks = evaluate_policy(session, settings, r)
+        failed = [c.name for c in checks if not c.passed]
+        out.append({
+            "version_id": r.id, "project_id": r.project_id, "project": projects.get(r.project_id, ""), "version": r.version,
+            "status": r.status, "task": r.task, "target": r.target, "metric": r.metric, "holdout_score": r.holdout_score,
+            "baseline_score": r.baseline_score, "grade": grade_version(r).grade,
+            "requested_by": names.get(r.shared_by_id, ""), "claimed_by": names.get(r.claimed_by_id),
+            "waiting_since": r.status_changed_at or r.created_at,
+            "policy_status": "pass" if not failed else f"fails {len(failed)} check{'s' if len(failed) > 1 else ''}",
+            "failed_checks": failed,
+        })
+    return out
+
+
+def list_decisions(session: Session, actor, version_id: int) -> list[ReviewDecisionPublic]:
+    require(actor, "review.read")
+    rows = session.exec(select(ReviewDecision).where(ReviewDecision.version_id == version_id).order_by(ReviewDecision.id))
+    return [ReviewDecisionPublic.model_validate(r) for r in rows]
+
+
+def audit_trail(session: Session, actor, version_id: int) -> list[AuditEventPublic]:
+    require(actor, "review.read")
+    return list_events(session, subject_type="model_version", subject_id=version_id, limit=1000)
+
+
+def get_review(session: Session, settings: Settings, actor, version_id: int) -> dict[str, Any]:
+    """Everything a reviewer needs to decide: the version, its grade, the live policy checks, the record so far."""
+    require(actor, "review.read")
+    row = session.get(ModelVersion, version_id)
+    if row is None:
+        raise NotFoundError(f"Model version {version_id} does not exist.")
+    checks = evaluate_policy(session, settings, row)
+    from .service import makers_of
+
+    deployments = session.exec(select(Deployment).where(Deployment.version_id == version_id).order_by(Deployment.id)).all()
+    names = _names(session, [row.created_by_id, row.shared_by_id, row.claimed_by_id])
+    return {
+        "version": ModelVersionPublic.model_validate(row),
+        "grade": grade_version(row).to_dict(),
+        "policy": get_project_policy(session, row.project_id),
+        "checks": [c.to_dict() for c in checks],
+        "can_approve": actor.id not in makers_of(session, row) and "scientist" in actor.role_set,
+        "created_by": names.get(row.created_by_id, ""), "shared_by": names.get(row.shared_by_id), "claimed_by": names.get(row.claimed_by_id),
+        "decisions": list_decisions(session, actor, version_id),
+        "comments": list_comments(session, actor, version_id),
+        "deployments": [DeploymentPublic.model_validate(d) for d in deployments],
+        "history": audit_trail(session, actor, version_id),
+    }
+
+
+def verify_audit(session: Session, actor) -> VerifyResult:
+    require(actor, "audit.verify")
+    return verify_chain(session)
