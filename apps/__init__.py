@@ -1,0 +1,1 @@
+"""The doors: the approval API (FastAPI) and the two Streamlit apps. Thin: they call the core's public API."""

@@ -1,0 +1,89 @@
+"""Sign-in for both apps, with the core's users, passwords and throttle.
+
+The signed-in user's id is kept in the browser session; the account is read
+again on every run, so a disabled user or a changed role takes effect at once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from automl_canvas.auth.login import authenticate_password
+from automl_canvas.auth.users import get_user_by_id
+from automl_canvas.db import session_scope
+from automl_canvas.errors import CanvasError
+from automl_canvas.models import UserPublic
+
+from .errors import show_error
+from .world import get_world
+
+__all__ = ["current_user", "require_login", "sign_out"]
+
+_KEY = "canvas_user_id"
+
+
+def current_user() -> UserPublic | None:
+    user_id = st.session_state.get(_KEY)
+    if user_id is None:
+        return None
+    world = get_world()
+    try:
+        with session_scope(world.engine) as s:
+            user = get_user_by_id(s, user_id)
+    except CanvasError:
+        user = None
+    if user is None or not user.is_active:
+        st.session_state.pop(_KEY, None)
+        return None
+    return user
+
+
+def sign_out() -> None:
+    st.session_state.pop(_KEY, None)
+
+
+def _sign_in(username: str, password: str) -> None:
+    world = get_world()
+    failure = None
+    with session_scope(world.engine) as s:  # the attempt is recorded (and committed) even when it fails
+        try:
+            user = authenticate_password(s, world.settings, username, password)
+        except CanvasError as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+    st.session_state[_KEY] = user.id
+
+
+def require_login(app_title: str, *, roles: set[str] | None = None, hint: str = "") -> UserPublic:
+    """The signed-in user, or a sign-in form and ``st.stop()``. ``roles``: any of these may use the app."""
+    user = current_user()
+    if user is None:
+        st.title(app_title)
+        if hint:
+            st.caption(hint)
+        with st.form("sign_in"):
+            username = st.text_input("Username")
+            password = st.text_input("Password", type="password")
+            submitted = st.form_submit_button("Sign in")
+        if submitted:
+            try:
+                _sign_in(username, password)
+            except Exception as exc:  # noqa: BLE001
+                show_error(exc, "signing you in")
+            else:
+                st.rerun()
+        st.stop()
+    if roles and not (user.role_set & roles):
+        st.title(app_title)
+        st.warning(f"You are signed in as {user.username} ({user.roles}); this app is for: {', '.join(sorted(roles))}.")
+        if st.button("Sign out"):
+            sign_out()
+            st.rerun()
+        st.stop()
+    with st.sidebar:
+        st.caption(f"Signed in as **{user.display_name or user.username}** ({user.roles.replace(',', ', ')})")
+        if st.button("Sign out", key="sign_out"):
+            sign_out()
+            st.rerun()
+    return user

@@ -1,0 +1,15 @@
+"""The scientist review dashboard: the gated queue and everything under the hood.
+
+Run: ``streamlit run apps/scientist/app.py`` (``automl-canvas up`` starts it).
+"""
+
+import streamlit as st
+
+from apps.common import require_login
+
+st.set_page_config(page_title="AutoML Canvas review", page_icon=":material/verified:", layout="wide")
+user = require_login("AutoML Canvas review", roles={"scientist", "admin"},
+                     hint="The review gate: look under the hood, then approve, reject or request changes.")
+st.navigation([
+    st.Page("pages/queue.py", title="Review queue", icon=":material/inbox:", default=True),
+]).run()

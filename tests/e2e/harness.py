@@ -1,0 +1,151 @@
+"""Real browser tests: Streamlit servers on 127.0.0.1 and Debian's headless Chromium through Selenium.
+
+Nothing is downloaded: the browser and its driver are Debian's ``chromium`` and
+``chromium-driver`` packages (``.ci/run`` installs them).  Tests skip with the
+reason when they are missing outside CI; in CI a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+__all__ = ["REPO", "StreamlitServer", "click_button", "fill_text", "free_port", "make_browser", "screenshot", "sign_in",
+           "upload_file", "wait_for_text"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StreamlitServer:
+    """``streamlit run APP`` as a subprocess on a free loopback port, with the product's settings in ``env``."""
+
+    def __init__(self, app: Path, env: dict[str, str], log_path: Path):
+        self.app, self.port = app, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, **env, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(self.port), "--server.address",
+             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+            env=full_env, stdout=self._log, stderr=subprocess.STDOUT, cwd=str(REPO),
+        )
+        self._wait_healthy(log_path)
+
+    def _wait_healthy(self, log_path: Path, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early:\n{log_path.read_text(errors='replace')[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"streamlit did not become healthy in {timeout}s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+def make_browser():
+    """A headless Chromium, or a skip (outside CI) when Debian's chromium / chromium-driver are missing."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Debian's chromium and chromium-driver for the browser tests (.ci/run installs them)")
+        pytest.skip("headless Chromium is not installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000",
+                "--disable-extensions", "--no-first-run"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.set_page_load_timeout(60)
+    return driver
+
+
+def wait_for_text(driver, text: str, timeout: float = 60.0) -> None:
+    """Wait until ``text`` is visible somewhere on the page (Streamlit renders asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if text in driver.find_element("tag name", "body").text:
+                return
+        except Exception:  # noqa: BLE001 - the page may be re-rendering
+            pass
+        time.sleep(0.3)
+    body = driver.find_element("tag name", "body").text
+    raise AssertionError(f"'{text}' did not appear within {timeout}s; the page shows:\n{body[-2000:]}")
+
+
+def screenshot(driver, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(path))
+    return path
+
+
+# --------------------------------------------------------------------------- Streamlit widgets by their labels
+def _find(driver, css: str, timeout: float = 30.0):
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(ec.element_to_be_clickable(("css selector", css)))
+
+
+def fill_text(driver, label: str, value: str, timeout: float = 30.0) -> None:
+    """Type into the text input (or text area) whose label is ``label``."""
+    from selenium.webdriver.common.keys import Keys
+
+    el = _find(driver, f"input[aria-label=\"{label}\"], textarea[aria-label=\"{label}\"]", timeout)
+    el.send_keys(Keys.CONTROL, "a")
+    el.send_keys(value)
+
+
+def click_button(driver, text: str, timeout: float = 30.0) -> None:
+    """Click the (first visible, enabled) button whose text is ``text``."""
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    xpath = f"//button[normalize-space(.)=\"{text}\"]"
+    WebDriverWait(driver, timeout).until(ec.element_to_be_clickable(("xpath", xpath))).click()
+
+
+def upload_file(driver, path: Path, timeout: float = 30.0) -> None:
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    el = WebDriverWait(driver, timeout).until(ec.presence_of_element_located(("css selector", "input[type=file]")))
+    el.send_keys(str(path))
+
+
+def sign_in(driver, url: str, username: str, password: str) -> None:
+    driver.get(url)
+    fill_text(driver, "Username", username)
+    fill_text(driver, "Password", password)
+    click_button(driver, "Sign in")
+    wait_for_text(driver, "Signed in as")
