@@ -348,10 +348,11 @@ def health(state: _State) -> None:
 def jobs(state: _State, status: str | None) -> None:
     """List recent jobs."""
     from .db import session_scope
-    from .jobs.queue import list_jobs
+    from .jobs.service import list_jobs_for
 
+    actor = state.actor()
     with session_scope(state.engine) as s:
-        for j in list_jobs(s, status=status):
+        for j in list_jobs_for(s, actor, status=status):
             err = j.error.get("message", "") if j.error else ""
             click.echo(f"{j.id:>5}  {j.kind:<10} {j.status:<10} {j.progress.get('stage', ''):<28} {err}")
 
@@ -362,13 +363,12 @@ def jobs(state: _State, status: str | None) -> None:
 @_friendly
 def cancel(state: _State, job_id: int) -> None:
     """Cancel a queued or running job."""
-    from .auth.policy import require
     from .db import session_scope
-    from .jobs.queue import request_cancel
+    from .jobs.service import cancel_job
 
-    require(state.actor(), "job.cancel")
+    actor = state.actor()
     with session_scope(state.engine) as s:
-        job = request_cancel(s, job_id)
+        job = cancel_job(s, actor, job_id)
     click.echo(f"job {job_id}: cancel requested ({job.status})")
 
 

@@ -392,13 +392,11 @@ def audit_verify(state: _State) -> None:
 @click.pass_obj
 @_friendly
 def audit_list(state: _State, after, limit) -> None:
-    from .audit import list_events
-    from .auth.policy import require
+    from .review import list_audit_events
 
     actor = state.actor()
-    require(actor, "audit.read")
     with _scope(state) as s:
-        for e in list_events(s, after=after, limit=limit):
+        for e in list_audit_events(s, actor, after=after, limit=limit):
             click.echo(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor_name or '-':<12} {e.action:<28} {e.subject_type}:{e.subject_id}")
 
 

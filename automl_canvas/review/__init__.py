@@ -4,13 +4,13 @@ the conversation and deployment records.  Every function takes the acting user."
 from .comments import add_comment, list_comments
 from .deployments import list_deployments, record_deployment, retire, rollback
 from .policy import DEFAULT_RULES, CheckResult, evaluate_policy, get_project_policy, set_project_policy
-from .queries import audit_trail, get_review, list_decisions, review_queue, verify_audit
+from .queries import audit_trail, get_review, list_audit_events, list_decisions, review_queue, verify_audit
 from .service import approve, claim, makers_of, reject, release, request_changes, revoke, share, transition, withdraw
 from .states import ACTIONS, EVENT_ACTIONS, TERMINAL, TRANSITIONS, ReviewState
 
 __all__ = [
     "ACTIONS", "DEFAULT_RULES", "EVENT_ACTIONS", "TERMINAL", "TRANSITIONS", "CheckResult", "ReviewState",
-    "add_comment", "approve", "audit_trail", "claim", "evaluate_policy", "get_project_policy", "get_review",
+    "add_comment", "approve", "audit_trail", "list_audit_events", "claim", "evaluate_policy", "get_project_policy", "get_review",
     "list_comments", "list_decisions", "list_deployments", "makers_of", "record_deployment", "reject", "release",
     "request_changes", "retire", "revoke", "review_queue", "rollback", "set_project_policy", "share", "submit_review_reproduce",
     "transition", "verify_audit", "withdraw",

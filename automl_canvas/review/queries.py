@@ -18,7 +18,7 @@ from .comments import list_comments
 from .policy import evaluate_policy, get_project_policy
 from .states import ReviewState
 
-__all__ = ["audit_trail", "get_review", "list_decisions", "review_queue", "verify_audit"]
+__all__ = ["audit_trail", "get_review", "list_audit_events", "list_decisions", "review_queue", "verify_audit"]
 
 QUEUE_STATES = (ReviewState.pending_review, ReviewState.in_review)
 
@@ -92,6 +92,12 @@ def get_review(session: Session, settings: Settings, actor, version_id: int) -> 
         "deployments": [DeploymentPublic.model_validate(d) for d in deployments],
         "history": audit_trail(session, actor, version_id),
     }
+
+
+def list_audit_events(session: Session, actor, *, after: int = 0, limit: int = 100) -> list[AuditEventPublic]:
+    """The whole audit log in order (the event feed for tooling is the filtered view in the API)."""
+    require(actor, "audit.read")
+    return list_events(session, after=after, limit=limit)
 
 
 def verify_audit(session: Session, actor) -> VerifyResult:
