@@ -171,7 +171,7 @@ def test_decision_freezes_the_evidence_the_reviewer_saw(world):
     assert snap["artifact_sha256"] == v.artifact_sha256 == d.artifact_sha256
     assert snap["metrics"]["holdout"] == pytest.approx(v.holdout_score)
     assert {c["name"] for c in snap["policy"]} >= {"metric_floor", "evidence_computed", "fairness:gender", "no_leakage"}
-    assert snap["top_features"] and "feature" in snap["top_features"][0]
+    assert snap["top_features"][0]["column"] and snap["top_features"][0]["mean_abs_shap"] > 0
     assert snap["fairness"][0]["name"] == "fairness:gender" and snap["grade"]["grade"] in {"Excellent", "Good", "Fair", "Poor"}
     # The record does not move when the policy changes afterwards.
     with session_scope(world.engine) as s:

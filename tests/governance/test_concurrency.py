@@ -1,0 +1,72 @@
+"""Two scientists deciding at the same moment: exactly one wins, the other is told, nothing is half-written.
+
+Real threads, real connections; on PostgreSQL the row lock plus the
+``state_version`` check decide, on SQLite the single writer does.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from automl_canvas.audit import verify_chain
+from automl_canvas.db import session_scope
+from automl_canvas.errors import CanvasError
+from automl_canvas.models import ModelVersion, ReviewDecision
+from automl_canvas.review import approve, claim
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+JUSTIFICATION = "Gender is an approved pricing factor here (test)."
+
+
+def _race(world, fns):
+    barrier = threading.Barrier(len(fns))
+    results: list = [None] * len(fns)
+
+    def run(i, fn):
+        barrier.wait()
+        try:
+            with session_scope(world.engine) as s:
+                results[i] = fn(s)
+        except CanvasError as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+@pytest.mark.parametrize("round_", range(4))
+def test_two_approvals_at_once_exactly_one_wins(world, round_):
+    vid = world.fresh_version()
+    with session_scope(world.engine) as s:
+        s.execute(sa.update(ModelVersion).where(ModelVersion.id == vid).values(
+            status="in_review", shared_by_id=world.analyst.id, claimed_by_id=world.sam.id))
+    results = _race(world, [lambda s, u=u: approve(s, world.settings, u, vid, override_justification=JUSTIFICATION)
+                            for u in (world.sam, world.sky)])
+    wins = [r for r in results if not isinstance(r, CanvasError)]
+    losses = [r for r in results if isinstance(r, CanvasError)]
+    assert len(wins) == 1 and len(losses) == 1, results
+    assert losses[0].code in {"conflict", "invalid_transition"}
+    with session_scope(world.engine) as s:
+        assert s.get(ModelVersion, vid).status == "approved"
+        assert len(s.exec(select(ReviewDecision).where(ReviewDecision.version_id == vid)).all()) == 1
+        assert verify_chain(s).ok
+
+
+def test_two_claims_at_once_exactly_one_wins(world):
+    vid = world.fresh_version()
+    with session_scope(world.engine) as s:
+        s.execute(sa.update(ModelVersion).where(ModelVersion.id == vid).values(status="pending_review", shared_by_id=world.analyst.id))
+    results = _race(world, [lambda s, u=u: claim(s, u, vid) for u in (world.sam, world.sky)])
+    wins = [r for r in results if not isinstance(r, CanvasError)]
+    assert len(wins) == 1
+    with session_scope(world.engine) as s:
+        assert s.get(ModelVersion, vid).claimed_by_id == wins[0].claimed_by_id
