@@ -8,8 +8,8 @@ refuses UPDATE and DELETE (migration 0003).
 
 Appends are serialised so the chain stays linear: on PostgreSQL by a
 transaction-scoped advisory lock (released at commit, so sequence numbers also
-commit in order - the event feed relies on that); on SQLite by its single
-writer.  ``seq`` is unique, so a lost race fails loudly instead of forking the
+commit in order - the event feed relies on that); on SQLite by taking its
+single write lock before the last event is read.  ``seq`` is unique, so a lost race fails loudly instead of forking the
 chain.  An event is written in the caller's transaction: it exists exactly when
 the change it records does.
 """
@@ -55,8 +55,13 @@ def event_hash(*, seq: int, at: datetime, actor_id: int | None, actor_name: str,
 def append(session: Session, actor, action: str, subject_type: str = "", subject_id: int | None = None,
            payload: dict[str, Any] | None = None) -> AuditEventPublic:
     """Add one event to the chain inside the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    elif dialect == "sqlite":
+        # A write that changes nothing takes SQLite's write lock now, before the last hash is read,
+        # so two appends can never read the same predecessor.
+        session.execute(sa.text("UPDATE audit_log SET seq = seq WHERE 0"))
     last = session.exec(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     # Round-trip the payload through JSON now, so what is hashed is exactly what is stored and read back.

@@ -215,9 +215,6 @@ def approve(session: Session, settings: Settings, actor, version_id: int, commen
     from_status = version.status
     snapshot = build_snapshot(session, version, checks)
     payload = {"comment": comment, "override": bool(failed), "failed_checks": [c.name for c in failed]}
-    if failed:
-        append(session, actor, "version.policy_overridden", "model_version", version.id,
-               {"failed_checks": [c.to_dict() for c in failed], "justification": justification})
     if len(previous_votes) + 1 < int(rules["quorum"]):
         bumped = session.execute(sa.update(ModelVersion).where(ModelVersion.id == version.id,
                                                                ModelVersion.state_version == version.state_version)
@@ -231,6 +228,9 @@ def approve(session: Session, settings: Settings, actor, version_id: int, commen
     else:
         transition(session, actor, version, "approve", event="version.approved",
                    payload={**payload, "approvers": [v.actor_id for v in previous_votes] + [actor.id]})
+    if failed:  # after the state moved: the conditional UPDATE above is what serialises two deciders
+        append(session, actor, "version.policy_overridden", "model_version", version.id,
+               {"failed_checks": [c.to_dict() for c in failed], "justification": justification})
     return _decision(session, actor, version, "approve", from_status, comment, justification, snapshot)
 
 
