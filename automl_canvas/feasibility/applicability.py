@@ -50,6 +50,23 @@ def _take(out: Outputs, idx: np.ndarray) -> Outputs:
     return (None if out[0] is None else out[0][idx], out[1][idx])
 
 
+def _weighted_auc(groups: np.ndarray, positive: np.ndarray, weights: np.ndarray, n_groups: int) -> float:
+    """ROC AUC of scores already reduced to tie groups (ascending), rows weighted by how often a resample drew them."""
+    pos = np.bincount(groups, weights=weights * positive, minlength=n_groups)
+    neg = np.bincount(groups, weights=weights * (1 - positive), minlength=n_groups)
+    below = np.cumsum(neg) - neg
+    total = pos.sum() * neg.sum()
+    return float((pos * (below + 0.5 * neg)).sum() / total) if total else float("nan")
+
+
+def _auc_resampler(y: np.ndarray, proba: np.ndarray) -> Callable[[np.ndarray], float]:
+    """Fast ROC AUC of a resample (a bootstrap of 1,000 resamples in well under a second)."""
+    _, groups = np.unique(proba[:, 1], return_inverse=True)
+    n_groups = int(groups.max()) + 1
+    positive = (y == 1).astype("float64")
+    return lambda idx: _weighted_auc(groups, positive, np.bincount(idx, minlength=len(y)).astype("float64"), n_groups)
+
+
 def bootstrap_lift(task: str, metric: MetricInfo, y: np.ndarray, model: Outputs, baseline: Outputs, *,
                    n_bootstrap: int, seed: int, level: float = 0.95) -> dict[str, Any]:
     """Model vs baseline on the holdout, with a paired percentile bootstrap over its rows.
@@ -62,13 +79,19 @@ def bootstrap_lift(task: str, metric: MetricInfo, y: np.ndarray, model: Outputs,
     rng = np.random.default_rng(seed)
     raw, norm = [], []
     n = len(y)
+    fast = metric.name == "roc_auc" and task == "binary"
+    if fast:
+        auc_model, auc_baseline = _auc_resampler(y, model[0]), _auc_resampler(y, baseline[0])
     for _ in range(n_bootstrap):
         idx = rng.integers(0, n, n)
         yb = y[idx]
         if task != "regression" and len(np.unique(yb)) < 2:
             continue
         try:
-            mb, bb = _score(task, metric, yb, _take(model, idx)), _score(task, metric, yb, _take(baseline, idx))
+            if fast:
+                mb, bb = auc_model(idx), auc_baseline(idx)
+            else:
+                mb, bb = _score(task, metric, yb, _take(model, idx)), _score(task, metric, yb, _take(baseline, idx))
         except ValueError:  # a metric undefined on this resample (a class absent)
             continue
         raw.append(sign * (mb - bb))

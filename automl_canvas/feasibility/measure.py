@@ -65,6 +65,20 @@ def _curve_verdict(points: list[dict[str, Any]], plateau_gain: float) -> dict[st
 
 def measure(df: pd.DataFrame, spec: ResolvedSpec, profile: dict[str, Any], *, options: MeasureOptions,
             plateau_gain: float = 0.02, progress: Callable[..., None] = lambda **_: None) -> dict[str, Any]:
+    """Every number the scorecard needs, JSON-ready.
+
+    Native thread pools (OpenMP in HistGradientBoosting and LightGBM, BLAS) are
+    held to ``n_jobs``: on a busy machine unbounded pools spin against each
+    other and a seconds-long fit takes minutes.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(options.n_jobs if options.n_jobs > 0 else None):
+        return _measure(df, spec, profile, options, plateau_gain, progress)
+
+
+def _measure(df: pd.DataFrame, spec: ResolvedSpec, profile: dict[str, Any], options: MeasureOptions,
+             plateau_gain: float, progress: Callable[..., None]) -> dict[str, Any]:
     started = time.monotonic()
     task, metric, seed = spec.task, spec.metric, spec.seed
     outcome = train(df, spec, n_jobs=options.n_jobs, holdout_fraction=options.holdout_fraction,
