@@ -32,6 +32,10 @@ __all__ = ["BusinessInputsPublic", "FeasibilityRequest", "PortfolioEntry", "get_
            "latest_assessment", "list_assessments", "portfolio", "run_feasibility_job", "set_inputs", "submit_feasibility"]
 
 
+#: Smallest sample (``max_rows``) a feasibility job accepts.
+MIN_SAMPLE_ROWS = 50
+
+
 class BusinessInputsPublic(BaseModel):
     project_id: int
     inputs: BusinessInputs
@@ -47,7 +51,7 @@ class FeasibilityRequest(BaseModel):
     budget: str | float | None = Field(default=None, description="search budget; default: settings.feasibility_budget")
     excluded_columns: list[str] = Field(default_factory=list)
     seed: int | None = None
-    max_rows: int | None = Field(default=None, ge=50, description="assess a seeded sample of at most this many rows")
+    max_rows: int | None = Field(default=None, description="assess a seeded sample of at most this many rows (50 or more)")
 
 
 class PortfolioEntry(BaseModel):
@@ -136,6 +140,8 @@ def _apply_scorecard(row: FeasibilityAssessment, inputs: BusinessInputs, rules: 
 def submit_feasibility(engine: Engine, settings: Settings, actor, project_id: int, request: FeasibilityRequest) -> JobPublic:
     """Check the request against the dataset now (clear errors before anything is queued), then queue the job."""
     require(actor, "feasibility.run")
+    if request.max_rows is not None and request.max_rows < MIN_SAMPLE_ROWS:
+        raise ValidationError(f"A sample of {request.max_rows} rows is too small to judge anything; use at least {MIN_SAMPLE_ROWS}.")
     with session_scope(engine) as s:
         _project(s, project_id)
         dataset = get_dataset(s, actor, request.dataset_id)
