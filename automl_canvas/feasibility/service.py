@@ -155,7 +155,9 @@ def submit_feasibility(engine: Engine, settings: Settings, actor, project_id: in
                  max_classes=settings.max_classes, default_seed=settings.default_seed)
     with session_scope(engine) as s:
         job = queue.enqueue(s, kind="feasibility", payload={"project_id": project_id, "request": request.model_dump()},
-                            created_by_id=actor.id, project_id=project_id, time_limit_seconds=settings.time_limit_for(budget),
+                            created_by_id=actor.id, project_id=project_id,
+                            # the learning curve and the rule come on top of a training job: about one more of it
+                            time_limit_seconds=settings.time_limit_for(2 * budget),
                             max_attempts=settings.job_max_attempts)
         return JobPublic.model_validate(job)
 
