@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS, datasets_dir, dump_json, header_lines, library_versions, loadavg, machine_info, now_iso, today
+from _common import RESULTS, datasets_dir, header_lines, library_versions, loadavg, machine_info, now_iso, write_report
 from overhead import _get_job, _user_and_project, _world
 
 TARGETS = {"adult": "class", "bank_marketing": "y", "diamonds": "price", "default_credit_card": "default_payment_next_month"}
@@ -88,10 +88,7 @@ def main(argv=None) -> int:
                   f"{c['normalised_lift']:.1%} ({lo:.1%} – {hi:.1%}) | {c['simple_rule']['kind']} {c['simple_rule']['score']:.4f} | "
                   f"{curve} → {c['learning_curve']['trend']} | {c['score']} | {c['verdict']} |")
     md.append("")
-    stem = args.out / f"feasibility-{today()}"
-    dump_json(stem.with_suffix(".json"), out)
-    stem.with_suffix(".md").write_text("\n".join(md), encoding="utf-8")
-    print(f"wrote {stem.with_suffix('.md')}")
+    write_report(args.out, "feasibility", out, md)
     return 0
 
 
