@@ -6,7 +6,7 @@ learning curve at 10/25/50/100 % of the rows, scoring) runs in a real Worker's
 child process, exactly as `automl-canvas feasibility` runs it.  Target: <= 2
 minutes per job.  Reads ../shared/datasets (never copied into the repo).
 
-    .venv/bin/python benchmarks/feasibility.py [--datasets adult,bank_marketing] [--n-jobs N] [--out benchmarks/results]
+    .venv/bin/python benchmarks/feasibility.py [--datasets adult,bank_marketing] [--n-jobs -1,1] [--out benchmarks/results]
 """
 
 from __future__ import annotations
@@ -61,15 +61,15 @@ def run_case(tmp: Path, name: str, overrides: dict) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--datasets", default="adult")
-    ap.add_argument("--n-jobs", type=int, default=None, help="cores for the search and fits (default: settings, -1 = all)")
+    ap.add_argument("--n-jobs", default="", help="comma-separated core counts to run each dataset with (default: settings, -1 = all)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
-    overrides = {} if args.n_jobs is None else {"n_jobs": args.n_jobs}
     out = {"benchmark": "feasibility", "date": now_iso(), "machine": machine_info(), "versions": library_versions(),
            "limit_seconds": LIMIT_SECONDS, "cases": []}
     with tempfile.TemporaryDirectory(prefix="canvas-feasibility-bench-") as tmp:
-        for name in args.datasets.split(","):
-            case = run_case(Path(tmp), name.strip(), overrides)
+        for i, (name, n_jobs) in enumerate((d.strip(), j) for d in args.datasets.split(",")
+                                           for j in (args.n_jobs.split(",") if args.n_jobs else [None])):
+            case = run_case(Path(tmp) / str(i), name, {} if n_jobs is None else {"n_jobs": int(n_jobs)})
             print(f"{name}: {case['job_wall_s']:.1f} s, {case['verdict']} ({case['score']})", flush=True)
             out["cases"].append(case)
     md = header_lines("Feasibility job wall time (quick budget, learning curve included)",
