@@ -38,13 +38,15 @@ def run_case(tmp: Path, name: str, overrides: dict) -> dict:
     load0 = loadavg()
     Worker(settings, engine=engine).run(once=True)
     done = _get_job(engine, job.id)
-    if done.status != "succeeded":
-        raise RuntimeError(f"feasibility job failed: {done.error}")
+    wall = (done.finished_at - done.started_at).total_seconds()
+    if done.status != "succeeded":  # recorded, not hidden: e.g. the hard time limit on an overloaded machine
+        return {"dataset": name, "rows": ds.n_rows, "columns": ds.n_columns, "n_jobs": settings.n_jobs, "status": done.status,
+                "error": done.error, "job_wall_s": wall, "loadavg_before": load0, "loadavg_after": loadavg()}
     with session_scope(engine) as s:
         a = get_assessment(s, user, done.result["assessment_id"])
-    m, wall = a.measurements, (done.finished_at - done.started_at).total_seconds()
+    m = a.measurements
     return {
-        "dataset": name, "rows": ds.n_rows, "columns": ds.n_columns, "target": TARGETS[name],
+        "status": "succeeded", "dataset": name, "rows": ds.n_rows, "columns": ds.n_columns, "target": TARGETS[name],
         "budget": settings.feasibility_budget, "n_jobs": settings.n_jobs, "job_wall_s": wall,
         "automl_s": m["seconds"]["automl"], "measure_total_s": m["seconds"]["total"],
         "rest_s": wall - m["seconds"]["total"], "search": m["search"], "learner": m["lift"]["learner"],
@@ -70,18 +72,23 @@ def main(argv=None) -> int:
         for i, (name, n_jobs) in enumerate((d.strip(), j) for d in args.datasets.split(",")
                                            for j in (args.n_jobs.split(",") if args.n_jobs else [None])):
             case = run_case(Path(tmp) / str(i), name, {} if n_jobs is None else {"n_jobs": int(n_jobs)})
-            print(f"{name}: {case['job_wall_s']:.1f} s, {case['verdict']} ({case['score']})", flush=True)
+            print(f"{name} n_jobs={case['n_jobs']}: {case['job_wall_s']:.1f} s, {case.get('verdict', case['status'])}", flush=True)
             out["cases"].append(case)
     md = header_lines("Feasibility job wall time (quick budget, learning curve included)",
                       {"Script": "`benchmarks/feasibility.py`", "Budget": "settings.feasibility_budget = quick (60 s of search)"})
     md += [("| dataset | rows × columns | n_jobs | job wall s | of which AutoML s | curve, bootstrap, rule s | profile, load, store s | "
            "load avg before/after | <= 120 s |"), "|---|---|---|---|---|---|---|---|---|"]
-    md += [f"| {c['dataset']} | {c['rows']:,} × {c['columns']} | {c['n_jobs']} | {c['job_wall_s']:.1f} | {c['automl_s']:.1f} | "
-           f"{c['measure_total_s'] - c['automl_s']:.1f} | {c['rest_s']:.1f} | {c['loadavg_before']} / {c['loadavg_after']} | "
-           f"{'yes' if c['job_wall_s'] <= LIMIT_SECONDS else 'no'} |" for c in out["cases"]]
+    for c in out["cases"]:
+        if c["status"] != "succeeded":
+            md.append(f"| {c['dataset']} | {c['rows']:,} × {c['columns']} | {c['n_jobs']} | {c['job_wall_s']:.1f} ({c['status']}: "
+                      f"{c['error'].get('code')}) | – | – | – | {c['loadavg_before']} / {c['loadavg_after']} | no |")
+            continue
+        md.append(f"| {c['dataset']} | {c['rows']:,} × {c['columns']} | {c['n_jobs']} | {c['job_wall_s']:.1f} | {c['automl_s']:.1f} | "
+                  f"{c['measure_total_s'] - c['automl_s']:.1f} | {c['rest_s']:.1f} | {c['loadavg_before']} / {c['loadavg_after']} | "
+                  f"{'yes' if c['job_wall_s'] <= LIMIT_SECONDS else 'no'} |")
     md += ["", "| dataset | metric | model | baseline | normalised lift (95% interval) | simple rule | learning curve | score | verdict |",
            "|---|---|---|---|---|---|---|---|---|"]
-    for c in out["cases"]:
+    for c in (c for c in out["cases"] if c["status"] == "succeeded"):
         lo, hi = c["normalised_ci"]
         curve = ", ".join(f"{p['normalised']:.0%}@{p['rows']:,}" for p in c["learning_curve"]["points"])
         md.append(f"| {c['dataset']} | {c['metric']} | {c['model_score']:.4f} | {c['baseline_score']:.4f} | "
