@@ -200,6 +200,18 @@ def ingest(state: _State, file: Path, project: str, as_json: bool) -> None:
         click.echo(f"  [{f['severity']}] {f['message']} {f.get('fix', '')}")
 
 
+def _dataset_id(state: _State, actor, source: str, project_id: int) -> int:
+    """An existing dataset id, or a file ingested into the project first."""
+    from .datasets.service import ingest_file
+
+    if source.isdigit() and not Path(source).exists():
+        return int(source)
+    path = Path(source)
+    if not path.exists():
+        raise CanvasError(f"The file {source} does not exist (and it is not a dataset id).")
+    return ingest_file(state.engine, state.settings, actor, project_id, path).id
+
+
 def _wait_for(state: _State, job_id: int, quiet: bool, local_worker: bool):
     from .db import session_scope
     from .jobs.queue import get_job
@@ -277,18 +289,11 @@ def _draw_progress(job) -> None:
 @_friendly
 def train(state: _State, source: str, target: str, budget: str, task, metric, exclude, sensitive, seed, project, as_json, wait, local_worker) -> None:
     """Train a model on FILE (ingested first) or on an existing dataset id."""
-    from .datasets.service import ingest_file
     from .training.service import submit_training
     from .training.spec import TrainingRequest
 
     actor = state.actor()
-    if source.isdigit() and not Path(source).exists():
-        dataset_id = int(source)
-    else:
-        path = Path(source)
-        if not path.exists():
-            raise CanvasError(f"The file {source} does not exist (and it is not a dataset id).")
-        dataset_id = ingest_file(state.engine, state.settings, actor, _project_id(state, actor, project), path).id
+    dataset_id = _dataset_id(state, actor, source, _project_id(state, actor, project))
     request = TrainingRequest(
         target=target, task=task, metric=metric, budget=budget, excluded_columns=list(exclude), sensitive_columns=list(sensitive), seed=seed
     )
@@ -487,10 +492,15 @@ def mitigate(state: _State, version_id: int, sensitive: str, constraint: str, as
     click.echo(job.result["comparison"].get("summary", ""))
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+if __name__ == "automl_canvas.cli":  # commands in their own modules, registered on the package's copy of `main`
+    from .cli_feasibility import feasibility, inputs, portfolio
+    from .cli_governance import register as _register_governance
 
+    _register_governance()
+    for _command in (feasibility, inputs, portfolio):
+        main.add_command(_command)
 
-from .cli_governance import register as _register_governance  # noqa: E402  (needs `main` defined above)
+if __name__ == "__main__":  # pragma: no cover - `python -m automl_canvas.cli` runs the package's copy, which has every command
+    from automl_canvas.cli import main as _entry
 
-_register_governance()
+    _entry()

@@ -87,6 +87,17 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(default=None, repr=False)
     #: Password for the demo users of ``up --demo`` (unset: random ones are printed once).
     demo_password: str | None = Field(default=None, repr=False)
+    # Feasibility ("is ML the right hammer?"): see docs/feasibility.md
+    #: Search budget of the quick AutoML run inside a feasibility job (a preset or seconds).
+    feasibility_budget: str = "quick"
+    #: Larger tables are assessed on a seeded random sample of this many rows.
+    feasibility_max_rows: int = 200_000
+    #: Bootstrap resamples of the holdout for the lift's confidence interval.
+    feasibility_bootstrap: int = 500
+    #: Overrides of the component weights, e.g. '{"impact": 0.3}' (names in docs/feasibility.md).
+    feasibility_weights: dict[str, float] = Field(default_factory=dict)
+    #: Overrides of the verdict thresholds, e.g. '{"go_score": 70}'.
+    feasibility_thresholds: dict[str, float] = Field(default_factory=dict)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -130,3 +130,12 @@ def dump_json(path: Path, obj: Any) -> None:
 
 def python() -> str:
     return sys.executable
+
+
+def write_report(out_dir: Path, name: str, data: Any, md_lines: list[str]) -> Path:
+    """Write ``<name>-<date>.json`` and ``.md`` into ``out_dir``; returns the Markdown path."""
+    stem = out_dir / f"{name}-{today()}"
+    dump_json(stem.with_suffix(".json"), data)
+    stem.with_suffix(".md").write_text("\n".join(md_lines), encoding="utf-8")
+    print(f"wrote {stem.with_suffix('.md')}")
+    return stem.with_suffix(".md")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, RESULTS, dump_json, header_lines, library_versions, loadavg, machine_info, now_iso, today  # noqa: E402
+from _common import REPO, RESULTS, header_lines, library_versions, loadavg, machine_info, now_iso, write_report  # noqa: E402
 from overhead import _user_and_project, _world  # noqa: E402
 
 CASES = [("churn.csv", "churned", []), ("loans.csv", "approved", ["gender"]), ("house_prices.csv", "price", [])]
@@ -82,10 +82,7 @@ def main(argv=None) -> int:
            for c in out["cases"]]
     md += ["", "| measure | result | target | met |", "|---|---|---|---|",
            f"| evidence job wall / training job wall (worst table) | {worst:.0%} | <= 20 % | {'yes' if worst <= 0.2 else 'no'} |", ""]
-    stem = args.out / f"evidence-{today()}"
-    dump_json(stem.with_suffix(".json"), out)
-    stem.with_suffix(".md").write_text("\n".join(md), encoding="utf-8")
-    print(f"wrote {stem.with_suffix('.md')}")
+    write_report(args.out, "evidence", out, md)
     return 0
 
 

@@ -20,6 +20,7 @@ HANDLERS: dict[str, str] = {
     "evidence": "automl_canvas.evidence.service:run_evidence_job",
     "mitigate": "automl_canvas.evidence.mitigation:run_mitigation_job",
     "diagnostic": "automl_canvas.jobs.diagnostics:run_diagnostic_job",
+    "feasibility": "automl_canvas.feasibility.service:run_feasibility_job",
 }
 
 

@@ -4,6 +4,7 @@ from .audit import AuditEvent, AuditEventPublic
 from .datasets import Dataset, DatasetPublic
 from .deployments import DEPLOYMENT_STATUSES, Deployment, DeploymentPublic
 from .evidence import COMPUTED_EVIDENCE_KINDS, EVIDENCE_KINDS, Evidence, EvidencePublic
+from .feasibility import BusinessInputsRow, FeasibilityAssessment, FeasibilityPublic
 from .jobs import JOB_TRANSITIONS, TERMINAL_STATUSES, Job, JobPublic, JobStatus
 from .model_versions import ModelVersion, ModelVersionPublic
 from .projects import Project, ProjectCreate, ProjectPublic
@@ -26,13 +27,16 @@ __all__ = [
     "ReviewDecision",
     "ReviewDecisionPublic",
     "EVIDENCE_KINDS",
-    "Evidence",
-    "EvidencePublic",
     "JOB_TRANSITIONS",
     "ROLES",
     "TERMINAL_STATUSES",
+    "BusinessInputsRow",
     "Dataset",
     "DatasetPublic",
+    "Evidence",
+    "EvidencePublic",
+    "FeasibilityAssessment",
+    "FeasibilityPublic",
     "Job",
     "JobPublic",
     "JobStatus",

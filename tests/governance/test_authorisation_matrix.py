@@ -21,6 +21,7 @@ from automl_canvas.datasets.service import get_dataset, ingest_file
 from automl_canvas.db import session_scope
 from automl_canvas.errors import CanvasError, PermissionDeniedError
 from automl_canvas.evidence.mitigation import submit_mitigation
+from automl_canvas.feasibility.service import FeasibilityRequest, get_inputs, portfolio, set_inputs, submit_feasibility
 from automl_canvas.evidence.service import list_evidence, submit_evidence
 from automl_canvas.jobs.service import cancel_job, get_job_for
 from automl_canvas.models import ROLES, ModelVersion, ProjectCreate
@@ -105,6 +106,11 @@ CALLS = {
     "version.retire": lambda w, a: _in(w, lambda s: retire(s, a, _approved(w), "replaced")),
     "audit.read": lambda w, a: _in(w, lambda s: list_audit_events(s, a)),
     "audit.verify": lambda w, a: _in(w, lambda s: verify_audit(s, a)),
+    "feasibility.inputs": lambda w, a: _in(w, lambda s: set_inputs(s, a, w.project.id, {"decisions_per_month": 100})),
+    "feasibility.read": lambda w, a: _in(w, lambda s: get_inputs(s, a, w.project.id)),
+    "feasibility.run": lambda w, a: submit_feasibility(w.engine, w.settings, a, w.project.id,
+                                                       FeasibilityRequest(dataset_id=w.dataset_id, target="approved", budget=1)),
+    "portfolio.read": lambda w, a: _in(w, lambda s: portfolio(s, a)),
 }
 
 

@@ -1,0 +1,126 @@
+"""From a table and a resolved spec to the stored measurements of a feasibility job (no database).
+
+The quick AutoML run is the product's own training (``training.trainer.train``,
+so FLAML stays in ``training/``), with the delivered model left fit on the
+train + validation rows: the holdout stays untouched, and every number below —
+lift, simple rule, learning curve — is measured on it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..serialization import json_safe
+from ..training.pipeline import make_baseline
+from ..training.spec import ResolvedSpec
+from ..training.trainer import fit_estimator, prepare_rows, train
+from .applicability import bootstrap_lift, learning_curve, normalised_lift, outputs, simple_rule
+from .readiness import readiness_facts
+
+__all__ = ["CURVE_FRACTIONS", "MeasureOptions", "measure"]
+
+CURVE_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
+
+
+class MeasureOptions:
+    def __init__(self, *, n_jobs: int = -1, holdout_fraction: float = 0.2, validation_fraction: float = 0.2,
+                 cv_max_rows: int = 20_000, cv_folds: int = 5, n_bootstrap: int = 500,
+                 fractions: tuple[float, ...] = CURVE_FRACTIONS):
+        self.n_jobs, self.holdout_fraction, self.validation_fraction = n_jobs, holdout_fraction, validation_fraction
+        self.cv_max_rows, self.cv_folds, self.n_bootstrap, self.fractions = cv_max_rows, cv_folds, n_bootstrap, fractions
+
+    @classmethod
+    def from_settings(cls, settings) -> MeasureOptions:
+        return cls(n_jobs=settings.n_jobs, holdout_fraction=settings.holdout_fraction,
+                   validation_fraction=settings.validation_fraction, cv_max_rows=settings.cv_max_rows,
+                   cv_folds=settings.cv_folds, n_bootstrap=settings.feasibility_bootstrap)
+
+
+def _accuracy(task: str, y: np.ndarray, model, baseline) -> dict[str, Any]:
+    """What the business formula needs: accuracy (classification) or mean absolute error (regression)."""
+    if task == "regression":
+        return {"kind": "mae", "model": float(np.mean(np.abs(model[1] - y))), "baseline": float(np.mean(np.abs(baseline[1] - y)))}
+    out: dict[str, Any] = {"kind": "accuracy", "model": float(np.mean(model[1] == y)), "baseline": float(np.mean(baseline[1] == y))}
+    if task == "binary":  # error rates by kind, for the cost of errors
+        pos = y == 1
+        out["false_positive_rate"] = float(np.mean(model[1][~pos] == 1)) if (~pos).any() else None
+        out["false_negative_rate"] = float(np.mean(model[1][pos] == 0)) if pos.any() else None
+        out["positive_share"] = float(pos.mean())
+    return out
+
+
+def _curve_verdict(points: list[dict[str, Any]], plateau_gain: float) -> dict[str, Any]:
+    full = next((p for p in points if p["fraction"] >= 1), None)
+    half = next((p for p in points if abs(p["fraction"] - 0.5) < 1e-9), None)
+    if full is None or half is None or not np.isfinite(full["normalised"]) or not np.isfinite(half["normalised"]):
+        return {"trend": "unknown", "gain_last_half": None}
+    gain = full["normalised"] - half["normalised"]
+    return {"trend": "more data would help" if gain >= plateau_gain else "plateaued", "gain_last_half": float(gain)}
+
+
+def measure(df: pd.DataFrame, spec: ResolvedSpec, profile: dict[str, Any], *, options: MeasureOptions,
+            plateau_gain: float = 0.02, progress: Callable[..., None] = lambda **_: None) -> dict[str, Any]:
+    """Every number the scorecard needs, JSON-ready.
+
+    Native thread pools (OpenMP in HistGradientBoosting and LightGBM, BLAS) are
+    held to ``n_jobs``: on a busy machine unbounded pools spin against each
+    other and a seconds-long fit takes minutes.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(options.n_jobs if options.n_jobs > 0 else None):
+        return _measure(df, spec, profile, options, plateau_gain, progress)
+
+
+def _measure(df: pd.DataFrame, spec: ResolvedSpec, profile: dict[str, Any], options: MeasureOptions,
+             plateau_gain: float, progress: Callable[..., None]) -> dict[str, Any]:
+    started = time.monotonic()
+    task, metric, seed = spec.task, spec.metric, spec.seed
+    outcome = train(df, spec, n_jobs=options.n_jobs, holdout_fraction=options.holdout_fraction,
+                    validation_fraction=options.validation_fraction, cv_max_rows=options.cv_max_rows,
+                    cv_folds=options.cv_folds, refit_full=False, progress=progress)
+    trained = time.monotonic()
+    rows = prepare_rows(df, task, spec.target, seed, options.holdout_fraction, options.validation_fraction)
+    model = outcome.model
+    X = model.transform(rows.X_raw)
+    X_fit, y_fit = X.iloc[rows.fit_idx], rows.y[rows.fit_idx]
+    X_ho, y_ho = X.iloc[rows.holdout_idx], rows.y[rows.holdout_idx]
+    progress(stage="lift over the baseline (bootstrap)")
+    model_out = outputs(task, model.estimator, X_ho)
+    baseline_out = outputs(task, make_baseline(task).fit(X_fit, y_fit), X_ho)
+    lift = bootstrap_lift(task, metric, y_ho, model_out, baseline_out, n_bootstrap=options.n_bootstrap, seed=seed)
+    lift["learner"] = outcome.best_learner
+    progress(stage="simple rule")
+    rule = simple_rule(task, metric, X_fit, y_fit, X_ho, y_ho, baseline_score=lift["baseline"], seed=seed)
+    learner, config = outcome.recipe["learner"], outcome.recipe["hyperparameters"]
+    curve = learning_curve(
+        task, metric, lambda Xs, ys: fit_estimator(task, learner, config, seed, options.n_jobs, Xs, ys),
+        X_fit, y_fit, X_ho, y_ho, baseline_score=lift["baseline"], full_score=lift["model"],
+        fractions=options.fractions, seed=seed, progress=progress,
+    )
+    facts = readiness_facts(profile, spec.plan.kinds, spec.plan.dropped, rows.y, task, model.preprocessor.schema,
+                            n_rows=int(profile.get("n_rows", len(df))))
+    return json_safe({
+        "task": task,
+        "target": spec.target,
+        "metric": metric.name,
+        "metric_label": metric.label,
+        "higher_is_better": metric.higher_is_better,
+        "readiness": facts,
+        "lift": lift,
+        "accuracy": _accuracy(task, y_ho, model_out, baseline_out),
+        "simple_rule": rule,
+        "learning_curve": {"points": curve, **_curve_verdict(curve, plateau_gain)},
+        "default_model": {"score": outcome.default_model_score,
+                          "normalised": normalised_lift(metric, outcome.default_model_score, lift["baseline"])},
+        "excluded_columns": list(spec.excluded),
+        "features": spec.plan.to_dict(),
+        "search": outcome.recipe.get("search", {}),
+        "notes": outcome.notes,
+        "seconds": {"automl": round(trained - started, 2), "total": round(time.monotonic() - started, 2)},
+    })
