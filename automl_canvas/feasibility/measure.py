@@ -67,14 +67,10 @@ def measure(df: pd.DataFrame, spec: ResolvedSpec, profile: dict[str, Any], *, op
             plateau_gain: float = 0.02, progress: Callable[..., None] = lambda **_: None) -> dict[str, Any]:
     """Every number the scorecard needs, JSON-ready.
 
-    Native thread pools (OpenMP in HistGradientBoosting and LightGBM, BLAS) are
-    held to ``n_jobs``: on a busy machine unbounded pools spin against each
-    other and a seconds-long fit takes minutes.
+    Run inside a job, whose native thread pools the worker holds to ``n_jobs``
+    (jobs/worker.py: on a busy machine unbounded pools spin against each other).
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(options.n_jobs if options.n_jobs > 0 else None):
-        return _measure(df, spec, profile, options, plateau_gain, progress)
+    return _measure(df, spec, profile, options, plateau_gain, progress)
 
 
 def _measure(df: pd.DataFrame, spec: ResolvedSpec, profile: dict[str, Any], options: MeasureOptions,

@@ -57,10 +57,15 @@ def run_job_inline(settings: Settings, engine: Engine, job: JobPublic, worker_id
     Handlers finish their job themselves when they must commit the outcome
     atomically with their own rows; otherwise the returned dict is the result.
     """
+    from threadpoolctl import threadpool_limits
+
     ctx = JobContext(job=job, settings=settings, engine=engine, worker_id=worker_id)
     try:
         handler = resolve_handler(job.kind)
-        result = handler(ctx)
+        # Native thread pools (OpenMP in HistGradientBoosting and LightGBM, BLAS) held to n_jobs: on a busy
+        # machine unbounded pools spin against each other and a seconds-long fit takes minutes.
+        with threadpool_limits(settings.n_jobs if settings.n_jobs > 0 else None):
+            result = handler(ctx)
     except BaseException as exc:
         if not isinstance(exc, CanvasError):
             log.error("job %s failed:\n%s", job.id, traceback.format_exc())
