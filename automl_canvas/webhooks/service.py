@@ -24,8 +24,12 @@ __all__ = ["create_subscription", "delete_subscription", "list_deliveries", "lis
 
 def _check_url(url: str) -> str:
     url = (url or "").strip()
-    parts = urlsplit(url) if len(url) <= 2000 else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url) if len(url) <= 2000 and url.isprintable() else None
+        host = parts.hostname if parts else None
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
         raise ValidationError("A webhook URL must be an http:// or https:// address with a host (at most 2,000 characters).",
                               details={"field": "url"})
     return url
