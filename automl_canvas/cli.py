@@ -93,11 +93,15 @@ def _safe_url(url: str) -> str:
 @main.command()
 @click.option("--workers", type=int, default=None, help="Worker processes (default: settings).")
 @click.option("--demo", is_flag=True, help="Also create one demo user per role and a sample project.")
+@click.option("--no-api", is_flag=True, help="Do not serve the approval API.")
+@click.option("--no-apps", is_flag=True, help="Do not start the analyst and scientist apps.")
 @click.pass_obj
 @_friendly
-def up(state: _State, workers: int | None, demo: bool) -> None:
-    """Initialise, then run the local workers until Ctrl-C."""
+def up(state: _State, workers: int | None, demo: bool, no_api: bool, no_apps: bool) -> None:
+    """Initialise, then run the workers, the API and the apps until Ctrl-C."""
     import multiprocessing as mp
+
+    from .cli_serve import api_process, start_apps
 
     state.settings.ensure_dirs()
     click.get_current_context().invoke(init)
@@ -105,9 +109,16 @@ def up(state: _State, workers: int | None, demo: bool) -> None:
         _seed_demo(state)
     n = workers or state.settings.workers
     procs = [mp.get_context("spawn").Process(target=_worker_process, name=f"canvas-worker-{i}") for i in range(n)]
+    if not no_api:
+        procs.append(api_process())
     for p in procs:
         p.start()
+    apps = [] if no_apps else start_apps(state.settings)
     click.echo(f"AutoML Canvas is up: {n} worker(s) waiting for jobs. Train with: automl-canvas train FILE --target COLUMN")
+    if not no_api:
+        click.echo(f"approval API on http://{state.settings.api_host}:{state.settings.api_port} (docs at /docs)")
+    for cmd in (a.args for a in apps):
+        click.echo(f"app {Path(cmd[4]).parent.name} on http://127.0.0.1:{cmd[6]}")
     click.echo("Press Ctrl-C to stop.")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -116,8 +127,12 @@ def up(state: _State, workers: int | None, demo: bool) -> None:
         stop.wait(1)
     for p in procs:
         p.terminate()
+    for a in apps:
+        a.terminate()
     for p in procs:
         p.join(10)
+    for a in apps:
+        a.wait(10)
     click.echo("stopped")
 
 
@@ -495,8 +510,10 @@ def mitigate(state: _State, version_id: int, sensitive: str, constraint: str, as
 if __name__ == "automl_canvas.cli":  # commands in their own modules, registered on the package's copy of `main`
     from .cli_feasibility import feasibility, inputs, portfolio
     from .cli_governance import register as _register_governance
+    from .cli_serve import register as _register_serve
 
     _register_governance()
+    _register_serve(main)
     for _command in (feasibility, inputs, portfolio):
         main.add_command(_command)
 

@@ -99,6 +99,24 @@ class Settings(BaseSettings):
     #: Overrides of the verdict thresholds, e.g. '{"go_score": 70}'.
     feasibility_thresholds: dict[str, float] = Field(default_factory=dict)
 
+    # Approval API and apps (`automl-canvas up` / `automl-canvas api`)
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    analyst_port: int = 8501
+    scientist_port: int = 8502
+    #: Rows one JSON predict request may carry (bigger sets go through the batch upload).
+    predict_max_rows: int = 1000
+    #: Rows of one JSON predict request that may ask for SHAP contributions.
+    predict_max_explained_rows: int = 50
+
+    # Webhooks (delivered by the worker, never inside a request)
+    webhook_poll_seconds: float = 1.0
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = 8
+    #: First retry after this many seconds, doubling each attempt (capped at webhook_backoff_max_seconds).
+    webhook_backoff_seconds: float = 2.0
+    webhook_backoff_max_seconds: float = 600.0
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def database_url(self) -> str:

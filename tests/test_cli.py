@@ -100,7 +100,7 @@ def test_up_serves_jobs_until_interrupted(canvas, tmp_path, pg_database_url):
     env = {**os.environ, "AUTOML_CANVAS_HOME": str(tmp_path / "home"), "AUTOML_CANVAS_N_JOBS": "1"}
     if pg_database_url:
         env["AUTOML_CANVAS_DATABASE_URL"] = pg_database_url
-    up = subprocess.Popen([CLI, "up", "--workers", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    up = subprocess.Popen([CLI, "up", "--workers", "1", "--no-api", "--no-apps"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert canvas("health").stdout.strip() == "ok"
         out = canvas("train", SAMPLE_DATA / "house_prices.csv", "--target", "price", "--budget", "2", "--json", "--no-local-worker")

@@ -54,6 +54,11 @@ POLICY: dict[str, frozenset[str]] = {
     "deployment.record": frozenset({"deployer", "admin"}),
     "deployment.rollback": frozenset({"deployer", "admin"}),
     "deployment.read": _ALL,
+    #: admission checks ("is this digest approved?") and the event feed: read-only, any signed-in role.
+    "approval.check": _ALL,
+    "events.read": _ALL,
+    #: webhook subscriptions (URL, event types, secret) for deployment tooling.
+    "webhook.manage": frozenset({"deployer", "admin"}),
     "version.retire": frozenset({"deployer", "scientist", "admin"}),
     # audit
     "audit.read": frozenset({"scientist", "admin"}),

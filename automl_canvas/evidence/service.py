@@ -27,7 +27,7 @@ from ..serialization import json_safe
 from . import store
 from .compute import EvidenceOptions, compute_evidence
 
-__all__ = ["enqueue_evidence", "explain_what_if", "get_evidence", "list_evidence", "load_document", "load_explanation",
+__all__ = ["enqueue_evidence", "explain_version_row", "explain_what_if", "explanation_background", "get_evidence", "list_evidence", "load_document", "load_explanation",
            "run_evidence_job", "submit_evidence"]
 
 
@@ -137,19 +137,29 @@ def load_document(settings: Settings, evidence: EvidencePublic, name: str) -> An
 def explain_what_if(engine: Engine, settings: Settings, actor, version_id: int, row: dict[str, Any]) -> dict[str, Any]:
     """Prediction and SHAP contributions for one row a user typed in (fast: no job)."""
     require(actor, "model.predict")
-    from ..explain import explain_row
-
     with session_scope(engine) as s:
         version = get_version(s, actor, version_id)
-        try:
-            evidence = get_evidence(s, actor, version_id, "explanations")
-        except NotFoundError:
-            evidence = None
+        background = explanation_background(s, settings, actor, version_id)
     if not isinstance(row, dict) or not row:
         raise ValidationError("A what-if row must be a non-empty mapping of column names to values.")
+    return json_safe({"version_id": version_id, **explain_version_row(settings, version, background, row)})
+
+
+def explanation_background(session: Session, settings: Settings, actor, version_id: int) -> pd.DataFrame | None:
+    """The background rows stored with the version's explanations (None before the evidence job ran)."""
+    try:
+        evidence = get_evidence(session, actor, version_id, "explanations")
+    except NotFoundError:
+        return None
+    return load_document(settings, evidence, "background")
+
+
+def explain_version_row(settings: Settings, version, background: pd.DataFrame | None, row: dict[str, Any]) -> dict[str, Any]:
+    """Prediction and per-feature SHAP contributions of one row (callers have checked the actor)."""
+    from ..explain import explain_row
+
     model = load_model(settings, version)
     base = getattr(model, "parent", model)  # a mitigated model explains through its parent
-    background = load_document(settings, evidence, "background") if evidence is not None else None
     # Columns of the dataset the model leaves out (IDs, sensitive ones) may come
     # with a row copied from the data; truly unknown fields are refused by name.
     ignored = set(version.feature_schema.get("dropped_columns") or {}) | {version.target}
@@ -160,5 +170,4 @@ def explain_what_if(engine: Engine, settings: Settings, actor, version_id: int, 
         outputs.append({"output": name, "base_value": table.attrs["base_value"], "output_value": table.attrs["output_value"],
                         "contributions": table.to_dict(orient="records")})
     prediction = model.predict_frame(pd.DataFrame([row])).iloc[0].to_dict()
-    return json_safe({"version_id": version_id, "prediction": prediction, "output_space": explanation.output_space,
-                      "explanation": outputs})
+    return json_safe({"prediction": prediction, "output_space": explanation.output_space, "explanation": outputs})

@@ -122,6 +122,19 @@ class Worker:
 
         ``once``: run at most one job and return at once when none is queued.
         """
+        # A long-running worker also sends webhooks (a thread beside the job loop, never inside a request).
+        dispatcher = None
+        if not once and self.settings.webhook_poll_seconds > 0:
+            from ..webhooks import Dispatcher
+
+            dispatcher = Dispatcher(self.engine, self.settings).start()
+        try:
+            return self._loop(once, idle_exit_seconds)
+        finally:
+            if dispatcher is not None:
+                dispatcher.close()
+
+    def _loop(self, once: bool, idle_exit_seconds: float | None) -> int:
         ran = 0
         idle_since = time.monotonic()
         while not self.stop.is_set():

@@ -11,6 +11,8 @@ from .projects import Project, ProjectCreate, ProjectPublic
 from .review import Comment, CommentPublic, ProjectPolicy, ReviewDecision, ReviewDecisionPublic
 from .tokens import ApiToken, ApiTokenPublic
 from .users import ROLES, User, UserPublic
+from .webhooks import (DELIVERY_STATUSES, WebhookDelivery, WebhookDeliveryPublic, WebhookSubscription,
+                       WebhookSubscriptionPublic)
 
 __all__ = [
     "COMPUTED_EVIDENCE_KINDS",
@@ -47,4 +49,9 @@ __all__ = [
     "ProjectPublic",
     "User",
     "UserPublic",
+    "DELIVERY_STATUSES",
+    "WebhookDelivery",
+    "WebhookDeliveryPublic",
+    "WebhookSubscription",
+    "WebhookSubscriptionPublic",
 ]

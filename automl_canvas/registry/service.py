@@ -22,7 +22,7 @@ from ..jobs.context import JobContext
 from ..models import JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
 from .artifacts import load_verified_model
 
-__all__ = ["get_version", "list_versions", "load_model", "predict_file", "predict_frame", "reproduce_version", "run_reproduce_job", "submit_reproduce"]
+__all__ = ["append_predictions", "get_version", "list_versions", "load_model", "predict_file", "predict_frame", "reproduce_version", "run_reproduce_job", "submit_reproduce"]
 
 
 def list_versions(session: Session, actor, project_id: int | None = None, status: str | None = None) -> list[ModelVersionPublic]:
@@ -74,7 +74,11 @@ def load_model(settings: Settings, version: ModelVersionPublic):
 def predict_frame(settings: Settings, actor, version: ModelVersionPublic, rows: pd.DataFrame) -> pd.DataFrame:
     """The input rows with prediction columns appended (clear error for missing columns)."""
     require(actor, "model.predict")
-    model = load_model(settings, version)
+    return append_predictions(load_model(settings, version), rows)
+
+
+def append_predictions(model, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the model's prediction columns appended (a clashing name gets a trailing _)."""
     preds = model.predict_frame(rows)
     clash = [c for c in preds.columns if c in rows.columns]
     return pd.concat([rows, preds.rename(columns={c: f"{c}_" for c in clash})], axis=1)

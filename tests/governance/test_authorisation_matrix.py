@@ -14,13 +14,17 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from automl_canvas.auth.policy import POLICY, require
+from automl_canvas.auth.policy import POLICY
 from automl_canvas.auth.tokens import list_tokens
 from automl_canvas.auth.users import ensure_user, list_users
 from automl_canvas.datasets.service import get_dataset, ingest_file
 from automl_canvas.db import session_scope
 from automl_canvas.errors import CanvasError, PermissionDeniedError
 from automl_canvas.evidence.mitigation import submit_mitigation
+from automl_canvas.registry.release import check_approval, open_artifact_for_download
+from automl_canvas.registry.serving import predict_records
+from automl_canvas.review.events import event_feed
+from automl_canvas.webhooks.service import list_subscriptions
 from automl_canvas.feasibility.service import FeasibilityRequest, get_inputs, portfolio, set_inputs, submit_feasibility
 from automl_canvas.evidence.service import list_evidence, submit_evidence
 from automl_canvas.jobs.service import cancel_job, get_job_for
@@ -82,8 +86,9 @@ CALLS = {
     "model.train": lambda w, a: submit_training(w.engine, w.settings, a, w.dataset_id, TrainingRequest(target="approved", budget=1)),
     "model.read": lambda w, a: _in(w, lambda s: list_versions(s, a)),
     "model.predict": lambda w, a: predict_frame(w.settings, a, _version(w), _rows(w)),
-    "model.predict_approved": lambda w, a: require(a, "model.predict_approved"),
-    "model.download": lambda w, a: require(a, "model.download"),
+    "model.predict_approved": lambda w, a: _in(w, lambda s: predict_records(s, w.settings, a, _approved(w),
+                                                                            _rows(w).to_dict(orient="records"))),
+    "model.download": lambda w, a: _in(w, lambda s: open_artifact_for_download(s, w.settings, a, _approved(w))),
     "model.reproduce": lambda w, a: submit_reproduce(w.engine, w.settings, a, w.trained_id),
     "evidence.compute": lambda w, a: submit_evidence(w.engine, w.settings, a, w.trained_id),
     "evidence.read": lambda w, a: _in(w, lambda s: list_evidence(s, a, w.trained_id)),
@@ -111,6 +116,9 @@ CALLS = {
     "feasibility.run": lambda w, a: submit_feasibility(w.engine, w.settings, a, w.project.id,
                                                        FeasibilityRequest(dataset_id=w.dataset_id, target="approved", budget=1)),
     "portfolio.read": lambda w, a: _in(w, lambda s: portfolio(s, a)),
+    "approval.check": lambda w, a: _in(w, lambda s: check_approval(s, a, "0" * 64)),
+    "events.read": lambda w, a: _in(w, lambda s: event_feed(s, a)),
+    "webhook.manage": lambda w, a: _in(w, lambda s: list_subscriptions(s, a)),
 }
 
 

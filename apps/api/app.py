@@ -1,0 +1,39 @@
+"""The application factory: ``create_app(settings)`` builds everything; importing builds nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from automl_canvas.config import Settings, get_settings
+from automl_canvas.db import make_engine
+
+from .errors import install_error_handlers
+from .routes import ROUTERS
+
+__all__ = ["create_app"]
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class _State:
+    settings: Settings
+    engine: Engine
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="AutoML Canvas approval API",
+        version="1",
+        description="Approved model versions, their exact bytes, model cards, deployments, events and predictions "
+                    "for deployment tooling. Every route calls one core service function; roles and the audit log apply.",
+    )
+    app.state.canvas = _State(settings=settings, engine=engine or make_engine(settings))
+    install_error_handlers(app)
+    for router, prefixed in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX if prefixed else "")
+    return app

@@ -1,0 +1,55 @@
+"""The approved bytes and what to know about them: artifact download, model card, admission check."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+
+from automl_canvas.registry.model_card import build_model_card, render_html, render_markdown
+from automl_canvas.registry.release import check_approval, open_artifact_for_download
+
+from ..deps import Id, ctx_dep
+
+router = APIRouter(tags=["release"])
+
+
+@router.get("/model-versions/{version_id}/artifact", response_class=FileResponse,
+            summary="Stream the artifact; sha256 in ETag, Digest and X-Artifact-SHA256 (deployers: approved/deployed only)")
+def artifact(version_id: Id, request: Request, ctx: ctx_dep):
+    with ctx.session() as s:
+        art = open_artifact_for_download(s, ctx.settings, ctx.actor, version_id)
+    headers = {"ETag": f'"{art.sha256}"', "X-Artifact-SHA256": art.sha256,
+               "Digest": "sha-256=" + base64.b64encode(bytes.fromhex(art.sha256)).decode("ascii"),
+               "Cache-Control": "private, max-age=0, must-revalidate"}
+    if request.headers.get("if-none-match", "").strip() in (headers["ETag"], art.sha256):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(art.path, media_type="application/octet-stream", filename=art.filename, headers=headers)
+
+
+_FORMATS = {"json": "application/json", "markdown": "text/markdown", "html": "text/html"}
+
+
+@router.get("/model-versions/{version_id}/model-card",
+            summary="Model card as JSON, Markdown or HTML (?format= or the Accept header)",
+            responses={200: {"content": {"text/markdown": {}, "text/html": {}}}})
+def model_card(version_id: Id, request: Request, ctx: ctx_dep,
+               format: Annotated[Literal["json", "markdown", "html"] | None, Query()] = None):
+    if format is None:
+        accept = request.headers.get("accept", "")
+        format = "markdown" if "text/markdown" in accept else "html" if "text/html" in accept else "json"
+    with ctx.session() as s:
+        card = build_model_card(s, ctx.settings, ctx.actor, version_id)
+    if format == "markdown":
+        return PlainTextResponse(render_markdown(card), media_type="text/markdown; charset=utf-8")
+    if format == "html":
+        return HTMLResponse(render_html(card))
+    return card
+
+
+@router.get("/approvals/check", summary="Admission check: 200 when this digest is approved or deployed, 403 otherwise")
+def approvals_check(ctx: ctx_dep, sha256: Annotated[str, Query(max_length=100)]):
+    with ctx.session() as s:
+        return check_approval(s, ctx.actor, sha256)

@@ -1,0 +1,54 @@
+"""Predictions: JSON records in, predictions out; or a CSV/Parquet file in, the scored file out."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from automl_canvas.registry.serving import predict_batch_file, predict_records
+
+from ..deps import Id, ctx_dep
+from ..schemas import PredictIn
+from ..uploads import UPLOAD_BODY, receive_upload
+
+router = APIRouter(tags=["predict"])
+
+
+@router.post("/model-versions/{version_id}/predict",
+             summary="Score records (approved/deployed versions; scientists may test any)")
+def predict(version_id: Id, body: PredictIn, ctx: ctx_dep):
+    with ctx.session() as s:
+        return JSONResponse(predict_records(s, ctx.settings, ctx.actor, version_id, body.records, body.explain))
+
+
+def _write(frame, folder, fmt: str):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"scored-{uuid.uuid4().hex}.{fmt}"
+    if fmt == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+@router.post("/model-versions/{version_id}/predict/batch", response_class=FileResponse, openapi_extra=UPLOAD_BODY,
+             summary="Score a CSV/Excel/Parquet upload; returns the rows with prediction columns")
+async def predict_batch(version_id: Id, request: Request, ctx: ctx_dep,
+                        format: Annotated[Literal["csv", "parquet"] | None, Query()] = None):
+    tmp = ctx.settings.artifact_dir / "tmp"
+    upload = await receive_upload(request, tmp, ctx.settings.max_upload_bytes)
+    try:
+        frame = await run_in_threadpool(predict_batch_file, ctx.engine, ctx.settings, ctx.actor, version_id,
+                                        upload.path, upload.filename)
+    finally:
+        upload.discard()
+    fmt = format or ("parquet" if upload.filename.lower().endswith(".parquet") else "csv")
+    out = await run_in_threadpool(_write, frame, tmp, fmt)
+    media = "application/vnd.apache.parquet" if fmt == "parquet" else "text/csv"
+    return FileResponse(out, media_type=media, filename=f"predictions-v{version_id}.{fmt}",
+                        background=BackgroundTask(out.unlink, missing_ok=True))

@@ -1,0 +1,148 @@
+"""Predictions for deployment tooling and scripts: records in, predictions out.
+
+Rules (the API door only translates): scientists may score any version (to
+test it); everyone else only an approved or deployed one.  Input records are
+checked against the version's feature schema first, and every bad field of
+every row is named at once (row, field, problem), so a caller fixes them in one
+go.  The model comes from the in-process cache in :func:`load_model` (verified
+once per digest), so a request does no disk reads.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ..auth.policy import require
+from ..config import Settings
+from ..datasets.parsing import read_table
+from ..db import session_scope
+from ..errors import NotFoundError, PermissionDeniedError, ValidationError
+from ..models import ModelVersion
+from ..serialization import json_safe
+from .release import RELEASED_STATES
+from .service import append_predictions, load_model
+
+__all__ = ["confidence_label", "predict_batch_file", "predict_records", "validate_records"]
+
+_COLUMNS = (ModelVersion.id, ModelVersion.status, ModelVersion.task, ModelVersion.target, ModelVersion.artifact_path,
+            ModelVersion.artifact_sha256, ModelVersion.feature_schema)
+
+
+def confidence_label(probability: float) -> str:
+    """A plain word for the top class probability: high (>= 0.8), medium (>= 0.6) or low."""
+    if probability >= 0.8:
+        return "high"
+    return "medium" if probability >= 0.6 else "low"
+
+
+def _serving_version(session: Session, actor, version_id: int) -> SimpleNamespace:
+    """The few fields scoring needs (not the whole leaderboard), after the access rule."""
+    if "scientist" in actor.role_set:
+        require(actor, "model.predict")
+    else:
+        require(actor, "model.predict_approved")
+    row = session.exec(select(*_COLUMNS).where(ModelVersion.id == version_id)).first()
+    if row is None:
+        raise NotFoundError(f"Model version {version_id} does not exist.")
+    version = SimpleNamespace(**{c.key: v for c, v in zip(_COLUMNS, row)})
+    if version.status not in RELEASED_STATES and "scientist" not in actor.role_set:
+        raise PermissionDeniedError(
+            f"Version {version_id} is {version.status}; only approved or deployed versions serve predictions "
+            "(scientists may test any version).", details={"version_id": version_id, "status": version.status})
+    return version
+
+
+def _field_problem(kind: str, value: Any) -> str | None:
+    if value is None:
+        return None  # unknown: handled like a missing value in a file
+    if kind == "numeric":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return "must be a number or null"
+    elif kind == "categorical":
+        if not isinstance(value, (str, int, float, bool)):
+            return "must be a text, number or boolean value or null"
+    elif kind == "datetime":
+        if not isinstance(value, str) or pd.isna(pd.to_datetime(value, errors="coerce", format="mixed", utc=True)):
+            return "must be a date such as 2024-01-31 or null"
+    return None
+
+
+def validate_records(feature_schema: dict[str, Any], records: Any, max_rows: int) -> pd.DataFrame:
+    """The records as a frame, or a ValidationError whose details list every (row, field, problem)."""
+    if not isinstance(records, list) or not records:
+        raise ValidationError("Send 'records': a non-empty list of objects, one per row to score.",
+                              details={"errors": [{"row": None, "field": "records", "problem": "must be a non-empty list"}]})
+    if len(records) > max_rows:
+        raise ValidationError(f"{len(records):,} records were sent; one request scores at most {max_rows:,}. "
+                              "Use the batch upload for larger sets.", details={"errors": [
+                                  {"row": None, "field": "records", "problem": f"at most {max_rows} rows"}]})
+    columns: dict[str, dict[str, Any]] = feature_schema.get("columns") or {}
+    needed = list(feature_schema.get("input_columns") or columns)
+    ignored = set(feature_schema.get("dropped_columns") or ()) | {feature_schema.get("target")}
+    errors: list[dict[str, Any]] = []
+    for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            errors.append({"row": i, "field": None, "problem": "must be an object of field name to value"})
+            continue
+        for name in needed:
+            if name not in rec:
+                errors.append({"row": i, "field": name, "problem": "is required (send null when unknown)"})
+            else:
+                problem = _field_problem(columns.get(name, {}).get("kind", "categorical"), rec[name])
+                if problem:
+                    errors.append({"row": i, "field": name, "problem": problem})
+        errors.extend({"row": i, "field": k, "problem": "is not a field of this model"}
+                      for k in rec if k not in needed and k not in ignored)
+    if errors:
+        fields = sorted({str(e["field"]) for e in errors if e["field"]})
+        shown = "; ".join(f"row {e['row']}: '{e['field']}' {e['problem']}" for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise ValidationError(f"The records do not match the model's fields: {shown}{more}.",
+                              details={"errors": errors[:200], "fields": fields, "expected_fields": needed})
+    return pd.DataFrame([{k: r[k] for k in needed} for r in records], columns=needed)
+
+
+def predict_records(session: Session, settings: Settings, actor, version_id: int, records: Any,
+                    explain: bool = False) -> dict[str, Any]:
+    """Predictions (and class probabilities with a confidence label; optionally SHAP contributions) per record."""
+    version = _serving_version(session, actor, version_id)
+    frame = validate_records(version.feature_schema, records, settings.predict_max_rows)
+    if explain and len(frame) > settings.predict_max_explained_rows:
+        raise ValidationError(f"SHAP contributions are computed for at most {settings.predict_max_explained_rows} rows "
+                              "per request; send fewer records or set explain to false.")
+    model = load_model(settings, version)
+    out = model.predict_frame(frame)
+    classes = [str(c) for c in (version.feature_schema.get("classes") or [])] if version.task != "regression" else []
+    prob_cols = [f"probability_{c}" for c in getattr(model, "classes", [])] if classes else []
+    results = []
+    for k, pred in enumerate(out["prediction"].tolist()):
+        item: dict[str, Any] = {"prediction": pred}
+        if classes and prob_cols:
+            probs = {c: float(out[col].iat[k]) for c, col in zip(classes, prob_cols)}
+            top = max(probs.values())
+            item.update(probabilities=probs, confidence=top, confidence_label=confidence_label(top))
+        results.append(item)
+    if explain:
+        from ..evidence.service import explain_version_row, explanation_background
+
+        background = explanation_background(session, settings, actor, version_id)
+        for item, rec in zip(results, frame.to_dict(orient="records")):
+            item["contributions"] = explain_version_row(settings, version, background, rec)["explanation"]
+    return json_safe({"version_id": version_id, "task": version.task, "predictions": results})
+
+
+def predict_batch_file(engine: Engine, settings: Settings, actor, version_id: int, path: Path,
+                       filename: str | None = None) -> pd.DataFrame:
+    """Score an uploaded CSV/Excel/Parquet file: its rows with prediction columns appended."""
+    with session_scope(engine) as s:
+        version = _serving_version(s, actor, version_id)
+    rows = read_table(Path(path), filename or Path(path).name, max_bytes=settings.max_upload_bytes,
+                      max_columns=settings.max_columns, min_rows=1)
+    return append_predictions(load_model(settings, version), rows)
