@@ -63,6 +63,11 @@ MATRIX = [
     ("POST", "/api/v1/model-versions/{a}/predict", "RECORDS", {"analyst", "scientist", "deployer"}),
     ("POST", "/api/v1/model-versions/{c}/predict", "RECORDS", {"scientist"}),
     ("UPLOAD", "/api/v1/model-versions/{a}/predict/batch", None, {"analyst", "scientist", "deployer"}),
+    ("GET", "/api/v1/projects/{p}/business-inputs", None, {"analyst", "scientist", "admin"}),
+    ("PUT", "/api/v1/projects/{m}/business-inputs", {"decisions_per_month": 10}, {"analyst", "scientist", "admin"}),
+    ("POST", "/api/v1/projects/{m}/feasibility", {"dataset_id": 1, "target": "churned"}, BUILDERS),
+    ("GET", "/api/v1/projects/{m}/feasibility", None, {"analyst", "scientist", "admin"}),
+    ("GET", "/api/v1/portfolio", None, {"analyst", "scientist", "admin"}),
 ]
 
 
