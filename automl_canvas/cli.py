@@ -122,11 +122,11 @@ def up(state: _State, workers: int | None, demo: bool) -> None:
 
 
 def _seed_demo(state: _State) -> None:
+    from sqlmodel import select
+
     from .auth.bootstrap import seed_demo_users
     from .auth.users import get_user
     from .db import session_scope
-    from sqlmodel import select
-
     from .models import Project, ProjectCreate
     from .projects import create_project
 
@@ -491,6 +491,6 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-from .cli_governance import register as _register_governance  # noqa: E402  (needs `main` defined above)
+from .cli_governance import register as _register_governance
 
 _register_governance()
