@@ -16,11 +16,11 @@ from automl_canvas.registry import plain_language as pl
 
 
 def version(task="binary", target="churned", **kw):
-    values = dict(task=task, target=target, metrics={"model": {"accuracy": 0.83}, "baseline": {"accuracy": 0.75}},
-                  feature_schema={"input_columns": ["tenure", "contract"], "columns": {
-                      "tenure": {"kind": "numeric", "median": 19.0, "integer": True},
-                      "contract": {"kind": "categorical", "values": ["Monthly", "Yearly"], "most_common": "Monthly"}}},
-                  notes=[], leakage_suspects=[], recipe={})
+    values = {"task": task, "target": target, "metrics": {"model": {"accuracy": 0.83}, "baseline": {"accuracy": 0.75}},
+              "feature_schema": {"input_columns": ["tenure", "contract"], "columns": {
+                  "tenure": {"kind": "numeric", "median": 19.0, "integer": True},
+                  "contract": {"kind": "categorical", "values": ["Monthly", "Yearly"], "most_common": "Monthly"}}},
+              "notes": [], "leakage_suspects": [], "recipe": {}}
     values.update(kw)
     return SimpleNamespace(**values)
 
@@ -72,8 +72,8 @@ def test_regression_words_use_mae_spread_and_the_worst_decile():
                        "guessing the average would be off by 25.0."
     assert "It explains about 90 % of the differences in price between rows." in words
     # sorted by estimate, the decile holding 70-73 (5 of them really 90-93) is off most: 72 on average vs 82
-    assert pl.mistakes_in_words(v, detail) == ["It under-estimates most for its highest estimates: there it says 72.0 on "
-                                               "average where the truth is 82.0."]
+    assert pl.mistakes_in_words(v, detail) == [("It under-estimates most for its highest estimates: there it says 72.0 on "
+                                                "average where the truth is 82.0.")]
 
 
 def test_mistakes_before_the_evidence_is_ready_say_so():
