@@ -99,9 +99,18 @@ def test_analyst_goes_from_a_csv_to_a_shared_explained_model(fast_env, worker, s
     _journey(browser, app.url, downloads)
 
 
+def shoot(driver, name: str) -> None:
+    """A tall screenshot of the current page (Streamlit scrolls inside the page, so the window grows instead)."""
+    settle(driver)
+    driver.set_window_size(1400, 1900)
+    settle(driver, 0.5)
+    screenshot(driver, SHOTS / f"analyst-{name}.png")
+    driver.set_window_size(1400, 1000)
+
+
 def _journey(b, url, downloads) -> None:
     sign_in(b, url, "ana", DEMO_PASSWORD)
-    screenshot(b, SHOTS / "analyst-start.png")
+    shoot(b, "start")
 
     nav(b, "Projects")
     wait_for_text(b, "A project is one business question")
@@ -113,8 +122,7 @@ def _journey(b, url, downloads) -> None:
     fill_text(b, "Success criterion", "Out of 100 customers we call, at least 50 would have left.")
     click_button(b, "Create project")
     wait_for_text(b, "Which customers are likely to leave next month?")
-    settle(b)
-    screenshot(b, SHOTS / "analyst-projects.png")
+    shoot(b, "projects")
 
     nav(b, "Data")
     upload_file(b, CHURN)
@@ -123,8 +131,7 @@ def _journey(b, url, downloads) -> None:
     wait_for_text(b, "It will be left out of the model automatically.")
     choose(b, "The column to predict (the target)", "churned")
     wait_for_text(b, "for each of your customers: a yes-or-no question (binary classification).", timeout=90)
-    settle(b)
-    screenshot(b, SHOTS / "analyst-data.png")
+    shoot(b, "data")
 
     nav(b, "Build")
     wait_for_text(b, "Quick")
@@ -134,24 +141,18 @@ def _journey(b, url, downloads) -> None:
     settle(b)
     click_button(b, "Start building")
     wait_for_text(b, "Progress")
-    settle(b, 3)
-    screenshot(b, SHOTS / "analyst-build-running.png")
+    shoot(b, "build-running")
     wait_for_text(b, "is ready.", timeout=600)
-    settle(b)
-    screenshot(b, SHOTS / "analyst-build.png")
+    shoot(b, "build")
 
     nav(b, "Results")
     wait_for_text(b, "Grade")
-    wait_for_text(b, "Out of 100 customers it flags as churned = 'Yes', about", timeout=60)
-    deadline = time.monotonic() + 300  # the evidence job (explanations) runs after the build
-    while "accounts for about" not in b.find_element("tag name", "body").text and time.monotonic() < deadline:
-        time.sleep(3)
-        nav(b, "Results")
-        settle(b)
-    wait_for_text(b, "accounts for about", timeout=5)
+    # the evidence job (test details, explanations) runs after the build; the page redraws itself when it is stored
+    wait_for_text(b, "accounts for about", timeout=400)
+    wait_for_text(b, "Out of 100 customers it flags as churned = 'Yes', about")
+    wait_for_text(b, "It misses")
     assert any(g in b.find_element("tag name", "body").text for g in ("Excellent", "Good", "Fair", "Poor"))
-    settle(b)
-    screenshot(b, SHOTS / "analyst-results.png")
+    shoot(b, "results")
 
     nav(b, "Try it")
     click_button(b, "Predict")
@@ -161,8 +162,7 @@ def _journey(b, url, downloads) -> None:
     choose(b, "contract", "Two year")
     click_button(b, "Predict")
     wait_for_text(b, "Changing contract")
-    settle(b)
-    screenshot(b, SHOTS / "analyst-try-it.png")
+    shoot(b, "try-it")
 
     nav(b, "Batch predictions")
     upload_file(b, CHURN)
@@ -174,8 +174,7 @@ def _journey(b, url, downloads) -> None:
         time.sleep(0.3)
     header = target.read_text().splitlines()[0].split(",")
     assert {"prediction", "confidence", "probability_Yes", "customer_id"} <= set(header)
-    settle(b)
-    screenshot(b, SHOTS / "analyst-batch.png")
+    shoot(b, "batch")
 
     nav(b, "Share")
     wait_for_text(b, "Not shared yet")
@@ -183,6 +182,5 @@ def _journey(b, url, downloads) -> None:
     click_button(b, "Share with a data scientist")
     wait_for_text(b, "Shared: waiting for a data scientist to pick it up.")
     wait_for_text(b, "please check the tenure effect")
-    settle(b)
-    screenshot(b, SHOTS / "analyst-share.png")
+    shoot(b, "share")
     assert "Traceback" not in b.page_source

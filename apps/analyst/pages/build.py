@@ -103,8 +103,11 @@ def live_progress(job_id: int) -> None:
 
 if job_id is not None:
     with db() as s:
-        finished = read_job(s, me, job_id).is_terminal
-    if finished:
+        shown = read_job(s, me, job_id)
+    if shown.project_id != project.id:  # a build started in another project in this tab
+        st.session_state.pop(JOB, None)
+        st.rerun()
+    if shown.is_terminal:
         with friendly("reading the build's progress"):
             render_progress(job_id)
     else:

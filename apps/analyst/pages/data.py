@@ -23,9 +23,7 @@ if dataset is None:
     st.info("No data in this project yet: drop a file above.")
     st.stop()
 
-st.subheader("Preview")
-with friendly("showing the preview"):
-    st.dataframe(load_frame(world.settings, dataset).head(20), hide_index=True)
+report_box = st.container()  # filled below, once the target checks (if any) are known
 
 st.subheader("What to predict")
 columns = [c["name"] for c in dataset.profile.get("columns") or []]
@@ -46,12 +44,17 @@ if target:
         st.success(check.sentence)
         st.page_link("pages/build.py", label="Next: build a model", icon=":material/model_training:")
 
-st.subheader("Readiness report")
-report = readiness_report(dataset.profile, check.findings if check else None, dataset.name)
-(st.info if report.ready else st.error)(report.summary)
-show = {"critical": st.error, "warning": st.warning, "info": st.info}
-for item in report.items:
-    text = f"**{item.label}:** {item.message}"
-    if item.fix:
-        text += f"  \nSuggested fix: {item.fix}"
-    show[item.severity](text)
+with report_box:
+    st.subheader("Readiness report")
+    report = readiness_report(dataset.profile, check.findings if check else None, dataset.name)
+    (st.info if report.ready else st.error)(report.summary)
+    show = {"critical": st.error, "warning": st.warning, "info": st.info}
+    for item in report.items:
+        text = f"**{item.label}:** {item.message}"
+        if item.fix:
+            text += f"  \nSuggested fix: {item.fix}"
+        show[item.severity](text)
+
+st.subheader("Preview")
+with friendly("showing the preview"):
+    st.dataframe(load_frame(world.settings, dataset).head(20), hide_index=True)

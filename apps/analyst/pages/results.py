@@ -30,7 +30,7 @@ with friendly("showing the results"):
     st.subheader("What drives its predictions")
     explanations = evidence_or_none(me, version.id, "explanations")
     if explanations is None:
-        st.info("The explanations are still being computed (a minute or two after the build); reload this page then.")
+        st.info("The explanations are still being computed (a minute or two after the build); they appear here by themselves.")
     else:
         top = drivers(explanations.summary)
         if top:
@@ -61,3 +61,14 @@ with friendly("showing the results"):
     if not warnings:
         st.success("No warnings about the columns this model uses.")
     st.page_link("pages/try_it.py", label="Next: try it on a case", icon=":material/science:")
+
+
+@st.fragment(run_every=5)
+def wait_for_evidence(version_id: int) -> None:
+    """While the evidence job runs, look every few seconds; redraw the page once its results are stored."""
+    if evidence_or_none(me, version_id, "explanations") is not None and evidence_or_none(me, version_id, "performance") is not None:
+        st.rerun()
+
+
+if evidence_or_none(me, version.id, "explanations") is None or evidence_or_none(me, version.id, "performance") is None:
+    wait_for_evidence(version.id)
