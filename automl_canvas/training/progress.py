@@ -56,14 +56,14 @@ def describe_progress(job, metric_label: str = "score") -> TrainingProgress:
             fraction = start + _SEARCH_SPAN * min(1.0, elapsed / budget)
         if p.get("remaining_seconds") is not None:
             details.append(f"About {round(p['remaining_seconds'])} seconds of searching left.")
+    finished = status in ("succeeded", "failed", "cancelled")
     if p.get("trials_done"):
-        details.append(f"{p['trials_done']} models tried so far.")
+        details.append(f"{p['trials_done']} models tried{'' if finished else ' so far'}.")
     if p.get("best_score") is not None and status != "failed":
         learner = f" ({p['best_learner']})" if p.get("best_learner") else ""
-        details.append(f"Best {metric_label} so far: {p['best_score']:.3f}{learner}.")
+        details.append(f"Best {metric_label}{' found' if finished else ' so far'}: {p['best_score']:.3f}{learner}.")
     if status == "failed":
         details.insert(0, (job.error or {}).get("message") or "The worker reported an error; try again or ask for help.")
     if job.cancel_requested and status == "running":
         words = "Stopping (cancel requested)"
-    return TrainingProgress(status, max(0.0, min(1.0, fraction)), words, details, list(p.get("search_curve") or []),
-                            status in ("succeeded", "failed", "cancelled"))
+    return TrainingProgress(status, max(0.0, min(1.0, fraction)), words, details, list(p.get("search_curve") or []), finished)

@@ -82,7 +82,8 @@ def test_progress_in_words():
     failed.error = {"message": "The target has one value."}
     view = describe_progress(failed)
     assert view.finished and view.headline == "The build failed" and view.details[0] == "The target has one value."
-    assert describe_progress(job("succeeded", stage="done")).fraction == 1.0
+    done = describe_progress(job("succeeded", stage="done", trials_done=5, best_score=0.857), "ROC AUC")
+    assert done.fraction == 1.0 and done.details == ["5 models tried.", "Best ROC AUC found: 0.857."]
 
 
 def test_retrain_request_keeps_the_recipe_and_applies_changes():
