@@ -11,15 +11,15 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationError",
     "CanvasError",
-    "PolicyCheckError",
-    "TooManyAttemptsError",
     "ConflictError",
     "DatasetValidationError",
     "IntegrityError",
     "InvalidTransitionError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PolicyCheckError",
     "QuotaExceededError",
+    "TooManyAttemptsError",
     "TrainingConfigError",
     "ValidationError",
 ]

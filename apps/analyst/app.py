@@ -1,7 +1,8 @@
 """The analyst app: from a table and a question to a shared, explained model, without code.
 
 Run: ``streamlit run apps/analyst/app.py`` (``automl-canvas up`` starts it).  Pages call only the
-core's public functions; the rules live in the core.
+core's public functions; the rules live in the core.  What a person picks (project, dataset, model)
+lives in their own ``st.session_state``, so tabs and people never share it.
 """
 
 import streamlit as st
@@ -12,5 +13,12 @@ st.set_page_config(page_title="AutoML Canvas", page_icon=":material/insights:", 
 user = require_login("AutoML Canvas", roles={"analyst", "scientist"},
                      hint="Bring a table and a question; get a model you can trust, checked by a data scientist.")
 st.navigation([
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/home.py", title="Start", icon=":material/home:", default=True),
+    st.Page("pages/projects.py", title="Projects", icon=":material/folder:"),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+    st.Page("pages/build.py", title="Build", icon=":material/model_training:"),
+    st.Page("pages/results.py", title="Results", icon=":material/grading:"),
+    st.Page("pages/try_it.py", title="Try it", icon=":material/science:"),
+    st.Page("pages/batch.py", title="Batch predictions", icon=":material/table_view:"),
+    st.Page("pages/share.py", title="Share", icon=":material/send:"),
 ]).run()

@@ -63,7 +63,7 @@ def predict_original(model, rows: pd.DataFrame) -> tuple[np.ndarray | None, np.n
 def _performance(task: str, y: np.ndarray, proba: np.ndarray | None, pred: np.ndarray, classes: list[Any]) -> EvidenceItem:
     detail = performance_detail(task, y, proba, pred, classes)
     metrics = evaluate(task, y, proba, pred)
-    return EvidenceItem("performance", {"n_rows": int(len(y)), "holdout_metrics": metrics}, {"detail": detail})
+    return EvidenceItem("performance", {"n_rows": len(y), "holdout_metrics": metrics}, {"detail": detail})
 
 
 def _explanations(explained_model, setting: EvaluationSetting, opts: EvidenceOptions) -> EvidenceItem:
@@ -79,7 +79,7 @@ def _explanations(explained_model, setting: EvaluationSetting, opts: EvidenceOpt
     summary = {
         "explainer": result.explainer,
         "output_space": result.output_space,
-        "n_rows": int(len(result.row_index)),
+        "n_rows": len(result.row_index),
         "top_features": importance.head(10).to_dict(orient="records"),
     }
     return EvidenceItem("explanations", summary, documents)

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 
-__all__ = ["performance_detail", "MAX_CURVE_POINTS", "MAX_RESIDUAL_POINTS"]
+__all__ = ["MAX_CURVE_POINTS", "MAX_RESIDUAL_POINTS", "performance_detail"]
 
 MAX_CURVE_POINTS = 200
 MAX_RESIDUAL_POINTS = 2000
@@ -74,7 +74,7 @@ def performance_detail(task: str, y_true: np.ndarray, proba: np.ndarray | None, 
         "classes": names,
         "confusion_matrix": {"labels": names, "matrix": cm.tolist(), "rows": "actual", "columns": "predicted"},
         "per_class": per_class,
-        "n_rows": int(len(y_true)),
+        "n_rows": len(y_true),
     }
     if task == "binary":
         out["positive_class"] = names[1]
@@ -99,12 +99,12 @@ def _regression_detail(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
     counts, edges = np.histogram(resid, bins=30)
     order = np.argsort(pred)
     deciles = [
-        {"mean_predicted": float(pred[part].mean()), "mean_actual": float(y[part].mean()), "n": int(len(part))}
+        {"mean_predicted": float(pred[part].mean()), "mean_actual": float(y[part].mean()), "n": len(part)}
         for part in np.array_split(order, min(10, len(order))) if len(part)
     ]
     return {
         "task": "regression",
-        "n_rows": int(len(y)),
+        "n_rows": len(y),
         "residuals": {"actual": y[idx].tolist(), "predicted": pred[idx].tolist(), "residual": resid[idx].tolist()},
         "residual_histogram": {"counts": counts.tolist(), "edges": edges.tolist()},
         "residual_summary": {

@@ -6,15 +6,15 @@ operate the queue).  The queue module itself stays actor-free: workers use it.
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from ..audit import append
 from ..auth.policy import require
 from ..errors import PermissionDeniedError
-from ..models import JobPublic
+from ..models import Job, JobPublic
 from . import queue
 
-__all__ = ["cancel_job", "get_job_for", "list_jobs_for"]
+__all__ = ["cancel_job", "get_job_for", "list_jobs_for", "list_project_jobs"]
 
 _OPERATORS = frozenset({"scientist", "admin"})
 
@@ -35,6 +35,15 @@ def list_jobs_for(session: Session, actor, *, status: str | None = None, limit: 
     require(actor, "job.read")
     jobs = queue.list_jobs(session, status=status, limit=limit if actor.role_set & _OPERATORS else 1000)
     return [j for j in jobs if _visible(actor, j)][:limit]
+
+
+def list_project_jobs(session: Session, actor, project_id: int, kind: str | None = None, limit: int = 20) -> list[JobPublic]:
+    """The project's most recent jobs first (optionally of one kind: "train", "evidence"...) that the actor may see."""
+    require(actor, "job.read")
+    stmt = select(Job).where(Job.project_id == project_id).order_by(Job.id.desc()).limit(limit)
+    if kind:
+        stmt = stmt.where(Job.kind == kind)
+    return [j for j in (JobPublic.model_validate(r) for r in session.exec(stmt)) if _visible(actor, j)]
 
 
 def cancel_job(session: Session, actor, job_id: int) -> JobPublic:

@@ -36,10 +36,11 @@ _COLUMNS = (ModelVersion.id, ModelVersion.status, ModelVersion.task, ModelVersio
 
 
 def confidence_label(probability: float) -> str:
-    """A plain word for the top class probability: high (>= 0.8), medium (>= 0.6) or low."""
-    if probability >= 0.8:
-        return "high"
-    return "medium" if probability >= 0.6 else "low"
+    """The plain label for the predicted outcome's probability: the same rule the analyst app shows
+    (registry/plain_language.py: Very confident >= 0.90, Confident >= 0.75, Leaning >= 0.60, else Unsure)."""
+    from .plain_language import confidence_label as plain
+
+    return plain("binary", probability)[0]
 
 
 def _serving_version(session: Session, actor, version_id: int) -> SimpleNamespace:

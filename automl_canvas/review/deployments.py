@@ -18,8 +18,8 @@ from ..auth.policy import require
 from ..db import utcnow
 from ..errors import InvalidTransitionError, NotFoundError, ValidationError
 from ..models import Deployment, DeploymentPublic, ModelVersion
-from .states import ReviewState
 from .service import transition
+from .states import ReviewState
 
 __all__ = ["end_active_deployments", "list_deployments", "record_deployment", "retire", "rollback"]
 

@@ -17,12 +17,12 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ..audit import append
+from ..auth.policy import require
 from ..config import Settings
 from ..db import utcnow
 from ..errors import NotFoundError, ValidationError
 from ..models import Evidence, ModelVersion, Project, ProjectPolicy
 from ..registry.grade import lift_over_baseline
-from ..auth.policy import require
 
 __all__ = ["DEFAULT_RULES", "CheckResult", "evaluate_policy", "get_project_policy", "set_project_policy"]
 

@@ -11,8 +11,17 @@ from ..audit.log import VerifyResult
 from ..auth.policy import require
 from ..config import Settings
 from ..errors import NotFoundError
-from ..models import (AuditEventPublic, Deployment, DeploymentPublic, ModelVersion, ModelVersionPublic, Project,
-                      ReviewDecision, ReviewDecisionPublic, User)
+from ..models import (
+    AuditEventPublic,
+    Deployment,
+    DeploymentPublic,
+    ModelVersion,
+    ModelVersionPublic,
+    Project,
+    ReviewDecision,
+    ReviewDecisionPublic,
+    User,
+)
 from ..registry.grade import grade_version
 from .comments import list_comments
 from .policy import evaluate_policy, get_project_policy

@@ -21,7 +21,15 @@ from ..auth.policy import require
 from ..config import Settings
 from ..datasets.service import get_dataset
 from ..db import utcnow
-from ..errors import ConflictError, IntegrityError, InvalidTransitionError, NotFoundError, PermissionDeniedError, PolicyCheckError, ValidationError
+from ..errors import (
+    ConflictError,
+    IntegrityError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    PolicyCheckError,
+    ValidationError,
+)
 from ..models import Job, ModelVersion, ModelVersionPublic, Project, ReviewDecision, ReviewDecisionPublic
 from ..registry.artifacts import artifact_path, sha256_file
 from .leakage import leakage_suspects_for

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ACTIONS", "EVENT_ACTIONS", "ReviewState", "TERMINAL", "TRANSITIONS", "target_of"]
+__all__ = ["ACTIONS", "EVENT_ACTIONS", "TERMINAL", "TRANSITIONS", "ReviewState", "target_of"]
 
 
 class ReviewState(StrEnum):

@@ -19,7 +19,7 @@ from .pipeline import CanvasModel
 from .preprocess import FeaturePlan, TabularPreprocessor
 from .trainer import DEFAULT_LEARNER, SplitRows, fit_estimator, prepare_rows
 
-__all__ = ["EvaluationSetting", "rebuild", "candidate_config"]
+__all__ = ["EvaluationSetting", "candidate_config", "rebuild"]
 
 
 @dataclass

@@ -36,6 +36,8 @@ from .spec import MIN_CLASS_ROWS, ResolvedSpec
 __all__ = ["DEFAULT_LEARNER", "SplitRows", "TrainingOutcome", "fit_estimator", "library_versions", "make_estimator", "prepare_rows", "train"]
 
 DEFAULT_LEARNER = "hist_gradient_boosting_default"
+#: Most points of the best-score-so-far curve kept in a training job's progress.
+SEARCH_CURVE_POINTS = 200
 Progress = Callable[..., None]
 
 
@@ -215,13 +217,19 @@ def train(
 
     progress(stage="searching", trials_done=0, best_score=None, budget_seconds=round(search_budget, 1))
     search_started = time.monotonic()
+    #: [seconds into the search, best score so far] per trial, so a UI can draw the search as it goes.
+    curve: list[list[float]] = []
 
     def on_trial(trials: int, best_loss: float | None, learner: str | None) -> None:
         elapsed = time.monotonic() - search_started
         best = None if best_loss is None else (1 - best_loss if metric.higher_is_better else best_loss)
+        if best is not None:
+            curve.append([round(elapsed, 2), round(float(best), 5)])
+            del curve[:-SEARCH_CURVE_POINTS]  # keep the progress row small on long searches
         progress(
             trials_done=trials,
             best_score=best,
+            search_curve=list(curve),
             best_learner=learner,
             search_elapsed_seconds=round(elapsed, 1),
             remaining_seconds=round(max(0.0, search_budget - elapsed), 1),

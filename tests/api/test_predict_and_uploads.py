@@ -22,7 +22,7 @@ def test_predict_returns_predictions_probabilities_and_a_confidence_label(client
         assert p["prediction"] in ("Yes", "No")
         assert abs(sum(p["probabilities"].values()) - 1) < 1e-6
         assert p["confidence"] == max(p["probabilities"].values())
-        assert p["confidence_label"] in ("high", "medium", "low")
+        assert p["confidence_label"] in ("Very confident", "Confident", "Leaning", "Unsure")
 
 
 def test_predict_with_shap_contributions(client, world):

@@ -5,11 +5,11 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import automl_canvas.db
+from alembic import op
 
+import automl_canvas.db
 
 revision = '0003'
 down_revision = '0002'

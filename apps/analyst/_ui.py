@@ -1,0 +1,131 @@
+"""What the analyst pages share: the signed-in user, the picked project / dataset / model, a DB session.
+
+Everything a person picks lives in ``st.session_state`` (one per browser tab),
+never in module globals, so two tabs and two analysts do not see each other's
+choices.  Pages call the core and render; rules live in the core.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+from sqlmodel import Session
+
+from apps.common import World, current_user, get_world
+from automl_canvas.datasets.service import list_datasets
+from automl_canvas.db import session_scope
+from automl_canvas.models import DatasetPublic, ModelVersionPublic, ProjectPublic, UserPublic
+from automl_canvas.projects import get_project
+from automl_canvas.registry.service import list_versions
+
+__all__ = ["db", "evidence_or_none", "page", "performance_detail", "pick_dataset", "pick_version", "require_project",
+           "saved_upload", "user", "version_label"]
+
+PROJECT, DATASET, VERSION = "project_id", "dataset_id", "version_id"
+
+
+def user() -> UserPublic:
+    u = current_user()
+    if u is None:  # the app's entry script signs people in; a page run alone (tests) stops here
+        st.warning("Sign in first.")
+        st.stop()
+    return u
+
+
+@contextmanager
+def db() -> Iterator[Session]:
+    with session_scope(get_world().engine) as s:
+        yield s
+
+
+def require_project(actor: UserPublic) -> ProjectPublic:
+    """The project picked on the Projects page, or a pointer there and a stop."""
+    project_id = st.session_state.get(PROJECT)
+    if project_id is not None:
+        with db() as s:
+            try:
+                return get_project(s, actor, project_id)
+            except Exception:  # noqa: BLE001 - deleted meanwhile: ask again
+                st.session_state.pop(PROJECT, None)
+    st.info("Pick or create a project first.")
+    st.page_link("pages/projects.py", label="Go to Projects", icon=":material/folder:")
+    st.stop()
+
+
+def pick_dataset(actor: UserPublic, project: ProjectPublic, *, label: str = "Dataset") -> DatasetPublic | None:
+    with db() as s:
+        datasets = list_datasets(s, actor, project.id)
+    if not datasets:
+        return None
+    ids = [d.id for d in datasets]
+    current = st.session_state.get(DATASET)
+    index = ids.index(current) if current in ids else len(ids) - 1
+    by_id = {d.id: d for d in datasets}
+    chosen = st.selectbox(label, ids, index=index, format_func=lambda i: f"{by_id[i].name} ({by_id[i].n_rows:,} rows)")
+    st.session_state[DATASET] = chosen
+    return by_id[chosen]
+
+
+def version_label(v: ModelVersionPublic) -> str:
+    return f"Model {v.version} - predicts {v.target} ({v.status.replace('_', ' ')})"
+
+
+def pick_version(actor: UserPublic, project: ProjectPublic, *, key: str = "pick_version") -> ModelVersionPublic:
+    """The model picked (newest by default), or a pointer to the Build page and a stop when there is none."""
+    with db() as s:
+        versions = list_versions(s, actor, project.id)
+    if not versions:
+        st.info("This project has no model yet: build one first.")
+        st.page_link("pages/build.py", label="Go to Build", icon=":material/model_training:")
+        st.stop()
+    ids = [v.id for v in versions]
+    current = st.session_state.get(VERSION)
+    index = ids.index(current) if current in ids else len(ids) - 1
+    by_id = {v.id: v for v in versions}
+    chosen = st.selectbox("Model", ids, index=index, format_func=lambda i: version_label(by_id[i]), key=key)
+    st.session_state[VERSION] = chosen
+    return by_id[chosen]
+
+
+def evidence_or_none(actor: UserPublic, version_id: int, kind: str):
+    """The version's evidence of ``kind``, or None while the evidence job has not stored it yet."""
+    from automl_canvas.errors import NotFoundError
+    from automl_canvas.evidence.service import get_evidence
+
+    with db() as s:
+        try:
+            return get_evidence(s, actor, version_id, kind)
+        except NotFoundError:
+            return None
+
+
+def performance_detail(actor: UserPublic, version_id: int) -> dict | None:
+    from automl_canvas.evidence.service import load_document
+
+    ev = evidence_or_none(actor, version_id, "performance")
+    return load_document(get_world().settings, ev, "detail") if ev is not None else None
+
+
+@contextmanager
+def saved_upload(upload) -> Iterator[Path]:
+    """An uploaded file as a temporary file under the artifact folder (removed afterwards), for the core to read."""
+    tmp = get_world().settings.artifact_dir / "uploads" / f"{uuid.uuid4().hex}{Path(upload.name).suffix}"
+    try:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(upload.getbuffer())
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def page(title: str, caption: str = "") -> tuple[UserPublic, ProjectPublic, World]:
+    """The common top of a project page: who, which project (or a pointer to Projects), the title."""
+    me = user()
+    project = require_project(me)
+    st.title(title)
+    st.caption(f"Project: **{project.name}**. {caption}".strip())
+    return me, project, get_world()

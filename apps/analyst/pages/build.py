@@ -1,0 +1,114 @@
+"""Build: quick or standard, optional advanced settings, start, watch the search live, cancel.
+
+The build is a job run by a worker; this page only polls the job row (a fragment
+that reruns every couple of seconds), so it never blocks and a second tab shows
+the same progress.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from apps.analyst._ui import VERSION, db, page, pick_dataset
+from apps.common import friendly
+from automl_canvas.config import BUDGET_PRESETS
+from automl_canvas.jobs.service import cancel_job, get_job_for, list_project_jobs
+from automl_canvas.training.metrics import DEFAULT_METRIC, METRICS, resolve_metric
+from automl_canvas.training.progress import describe_progress
+from automl_canvas.training.service import submit_training
+from automl_canvas.training.spec import TrainingRequest
+
+JOB = "build_job_id"
+me, project, world = page("Build a model")
+
+dataset = pick_dataset(me, project)
+if dataset is None:
+    st.info("Upload data first.")
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/upload_file:")
+    st.stop()
+columns = [c["name"] for c in dataset.profile.get("columns") or []]
+chosen = st.session_state.get(f"target:{dataset.id}")
+target = st.selectbox("Predict", columns, index=columns.index(chosen) if chosen in columns else None,
+                      placeholder="Choose the column to predict")
+if target is None:
+    st.info("Choose what to predict (the Data page explains each column).")
+    st.stop()
+st.session_state[f"target:{dataset.id}"] = target
+check = st.session_state.get(f"target_check:{dataset.id}:{target}")
+task = check.task if check else None
+if check:
+    st.caption(check.sentence)
+
+mode = st.radio("Build", ["Quick", "Standard"], horizontal=True,
+                captions=[f"about {BUDGET_PRESETS['quick'] // 60} minute of searching: a first answer",
+                          f"about {BUDGET_PRESETS['standard'] // 60} minutes: usually a better model"])
+with st.expander("Advanced settings"):
+    metric = None
+    if task:
+        names = list(METRICS[task])
+        metric = st.selectbox("Judge models by", names, index=names.index(DEFAULT_METRIC[task]),
+                              format_func=lambda m: resolve_metric(task, m).label)
+    others = [c for c in columns if c != target]
+    excluded = st.multiselect("Leave these columns out", others,
+                              help="Columns you will not have when you use the model, or that should not influence it.")
+    sensitive = st.multiselect("Sensitive columns (checked for fairness, not used to predict)",
+                               [c for c in others if c not in excluded])
+    seconds = st.number_input("Search time in seconds (0: as chosen above)", min_value=0, max_value=24 * 3600, value=0, step=10)
+
+if st.button("Start building", type="primary"):
+    with friendly("starting the build"):
+        budget = float(seconds) if seconds else mode.lower()
+        job = submit_training(world.engine, world.settings, me, dataset.id,
+                              TrainingRequest(target=target, task=task, metric=metric, budget=budget,
+                                              excluded_columns=excluded, sensitive_columns=sensitive))
+        st.session_state[JOB] = job.id
+        st.session_state.pop("build_seen_done", None)
+
+job_id = st.session_state.get(JOB)
+if job_id is None:
+    with db() as s:
+        recent = list_project_jobs(s, me, project.id, kind="train", limit=1)
+    job_id = recent[0].id if recent else None
+
+
+def render_progress(job_id: int) -> bool:
+    """Draw the job's progress; True when it has finished."""
+    with db() as s:
+        job = get_job_for(s, me, job_id)
+    label = resolve_metric(job.payload["resolved"]["task"], job.payload["resolved"]["metric"]).label
+    view = describe_progress(job, label)
+    st.subheader("Progress")
+    st.progress(view.fraction, text=view.headline)
+    for line in view.details:
+        (st.error if view.state == "failed" else st.write)(line)
+    if view.curve:
+        st.line_chart(pd.DataFrame(view.curve, columns=["seconds", f"best {label}"]).set_index("seconds"), height=180)
+    if not view.finished and st.button("Cancel the build"):
+        with db() as s:
+            cancel_job(s, me, job_id)
+        st.rerun(scope="fragment")
+    if view.state == "succeeded":
+        st.session_state[VERSION] = job.result.get("version_id")
+        st.success(f"Model {job.result.get('version')} is ready.")
+        st.page_link("pages/results.py", label="See the results", icon=":material/grading:")
+    return view.finished
+
+
+@st.fragment(run_every=1.5)
+def live_progress(job_id: int) -> None:
+    """Reruns on its own every 1.5 s while the job runs; one full rerun when it ends draws the final state."""
+    with friendly("reading the build's progress"):
+        if render_progress(job_id):
+            st.rerun()
+
+
+if job_id is not None:
+    with db() as s:
+        shown = get_job_for(s, me, job_id)
+    if shown.project_id != project.id:  # a build started in another project in this tab
+        st.session_state.pop(JOB, None)
+        st.rerun()
+    if shown.is_terminal:
+        with friendly("reading the build's progress"):
+            render_progress(job_id)
+    else:
+        live_progress(job_id)

@@ -1,0 +1,68 @@
+"""Projects: one business question each; create one, pick one, see its datasets and models."""
+
+import streamlit as st
+
+from apps.analyst._ui import PROJECT, db, user, version_label
+from apps.common import friendly
+from automl_canvas.datasets.service import list_datasets
+from automl_canvas.models import ProjectCreate
+from automl_canvas.projects import create_project, list_projects
+from automl_canvas.registry.grade import grade_version
+from automl_canvas.registry.service import list_versions
+
+me = user()
+st.title("Projects")
+st.caption("A project is one business question: the data that answers it and the models built from that data.")
+
+with db() as s:
+    projects = list_projects(s, me)
+
+with st.expander("Create a project", expanded=not projects):
+    with st.form("new_project", clear_on_submit=True):
+        name = st.text_input("Project name", placeholder="Customer churn")
+        question = st.text_area("Business question", placeholder="Which customers are likely to leave next month?")
+        decision = st.text_area("Decision it informs", placeholder="Who gets a retention call this week.")
+        success = st.text_area("Success criterion", placeholder="Out of 100 customers we call, at least 50 would have left.")
+        created = st.form_submit_button("Create project")
+    if created:
+        with friendly("creating the project"):
+            with db() as s:
+                project = create_project(s, me, ProjectCreate(name=name, question=question, decision=decision,
+                                                             success_criterion=success))
+            st.session_state[PROJECT] = project.id
+            st.rerun()
+
+if not projects:
+    st.info("No projects yet: create the first one above.")
+    st.stop()
+
+ids = [p.id for p in projects]
+by_id = {p.id: p for p in projects}
+current = st.session_state.get(PROJECT)
+picked = st.selectbox("Current project", ids, index=ids.index(current) if current in ids else len(ids) - 1,
+                      format_func=lambda i: by_id[i].name)
+st.session_state[PROJECT] = picked
+project = by_id[picked]
+
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**Question:** {project.question or '(not written yet)'}")
+    st.markdown(f"**Decision it informs:** {project.decision or '(not written yet)'}")
+    st.markdown(f"**Success looks like:** {project.success_criterion or '(not written yet)'}")
+with db() as s:
+    datasets = list_datasets(s, me, project.id)
+    versions = list_versions(s, me, project.id)
+with right:
+    st.subheader("Datasets")
+    if datasets:
+        st.dataframe([{"name": d.name, "rows": d.n_rows, "columns": d.n_columns, "uploaded": d.created_at.strftime("%Y-%m-%d %H:%M")}
+                      for d in datasets], hide_index=True)
+    else:
+        st.write("None yet.")
+    st.page_link("pages/data.py", label="Upload data", icon=":material/upload_file:")
+st.subheader("Models")
+if versions:
+    st.dataframe([{"model": version_label(v), "grade": grade_version(v).grade, "built": v.created_at.strftime("%Y-%m-%d %H:%M")}
+                  for v in reversed(versions)], hide_index=True)
+else:
+    st.write("No models yet: upload data, then build one.")

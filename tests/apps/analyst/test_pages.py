@@ -1,0 +1,126 @@
+"""Every analyst page renders with a real trained model behind it, without an exception, with its key widgets."""
+
+from __future__ import annotations
+
+from .conftest import open_page
+
+
+def texts(at) -> str:
+    parts = [e.value for kind in ("markdown", "info", "success", "warning", "error", "caption", "title", "subheader")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_sign_in_form_when_nobody_is_signed_in(app):
+    del app.session_state["canvas_user_id"]
+    app.run()
+    assert not app.exception
+    assert [t.label for t in app.text_input] == ["Username", "Password"]
+
+
+def test_start_page(app):
+    at = open_page(app, "home")
+    assert not at.exception
+    assert "Welcome, Ana Analyst." in texts(at)
+
+
+def test_projects_page_lists_datasets_and_models_and_creates_a_project(app, analyst_world):
+    at = open_page(app, "projects")
+    assert not at.exception
+    assert at.selectbox[0].label == "Current project"
+    assert "Who will leave?" in texts(at)
+    assert len(at.dataframe) == 2  # datasets, models
+    next(t for t in at.text_input if t.label == "Project name").input("Loans")
+    next(t for t in at.text_area if t.label == "Business question").input("Will a loan be repaid?")
+    next(b for b in at.button if b.label == "Create project").click()
+    at = at.run()
+    assert not at.exception
+    assert "Will a loan be repaid?" in texts(at)  # the new project is now the current one
+    assert at.session_state["project_id"] != analyst_world.project.id
+
+
+def test_data_page_shows_preview_readiness_and_target_sentence(app, analyst_world):
+    at = open_page(app, "data")
+    assert not at.exception
+    body = texts(at)
+    assert "`customer_id` looks like an identifier" in body
+    assert "It will be left out of the model automatically." in body
+    assert "ready to build" in body
+    target = next(s for s in at.selectbox if s.label.startswith("The column to predict"))
+    target.select("churned")
+    at = at.run()
+    assert not at.exception
+    assert "The model will predict `churned` ('No' or 'Yes') for each of your customers" in texts(at)
+
+
+def test_build_page_has_modes_advanced_settings_and_the_last_build(app):
+    at = open_page(app, "build")
+    assert not at.exception
+    assert "Choose what to predict" in texts(at)
+    next(s for s in at.selectbox if s.label == "Predict").select("churned")
+    at = at.run()
+    assert at.radio[0].options == ["Quick", "Standard"]
+    assert any(b.label == "Start building" for b in at.button)
+    assert any(n.label.startswith("Search time in seconds") for n in at.number_input)
+    assert {m.label for m in at.multiselect} >= {"Leave these columns out"}
+    assert "Done" in str([p.proto.text for p in at.get("progress")])
+
+
+def test_build_page_refuses_a_bad_request_in_words(app):
+    at = open_page(app, "build")
+    next(s for s in at.selectbox if s.label == "Predict").select("customer_id")  # an identifier as the target: every row its own class
+    at = at.run()
+    next(b for b in at.button if b.label == "Start building").click()
+    at = at.run()
+    assert not at.exception
+    assert at.error and "Traceback" not in at.error[0].value
+
+
+def test_results_page_grade_metrics_drivers_and_mistakes(app):
+    at = open_page(app, "results")
+    assert not at.exception
+    assert at.metric[0].label == "Grade"
+    assert at.metric[0].value in {"Excellent", "Good", "Fair", "Poor"}
+    body = texts(at)
+    assert "Out of 100 customers it flags as churned = 'Yes', about" in body
+    assert "It misses" in body
+    assert "accounts for about" in body
+
+
+def test_try_it_page_predicts_and_compares(app, analyst_world):
+    at = open_page(app, "try_it")
+    assert not at.exception
+    labels = [s.label for s in at.selectbox] + [n.label for n in at.number_input]
+    assert {"contract", "tenure_months"} <= set(labels)
+    predict = next(b for b in at.button if b.label == "Predict")
+    predict.click()
+    at = at.run()
+    assert not at.exception
+    body = texts(at)
+    assert "Predicted churned:" in "\n".join(h.value for h in at.subheader)
+    assert "chances in 100" in body
+    assert "Top reasons" in body
+    next(s for s in at.selectbox if s.label == "contract").select("Two year")
+    next(b for b in at.button if b.label == "Predict").click()
+    at = at.run()
+    assert "Changing contract" in texts(at)
+
+
+def test_batch_page_asks_for_a_file(app):
+    at = open_page(app, "batch")
+    assert not at.exception
+    assert "Columns the model needs" in texts(at)
+
+
+def test_share_page_shares_then_shows_the_conversation(app):
+    at = open_page(app, "share")
+    assert not at.exception
+    assert "Not shared yet" in texts(at)
+    at.text_area[0].input("First churn model, please check the tenure effect.")
+    next(b for b in at.button if b.label == "Share with a data scientist").click()
+    at = at.run()
+    assert not at.exception
+    body = texts(at)
+    assert "waiting for a data scientist" in body
+    assert "please check the tenure effect" in body
+    assert any(b.label == "Send reply" for b in at.button)
