@@ -21,4 +21,5 @@ st.navigation([
     st.Page("pages/try_it.py", title="Try it", icon=":material/science:"),
     st.Page("pages/batch.py", title="Batch predictions", icon=":material/table_view:"),
     st.Page("pages/share.py", title="Share", icon=":material/send:"),
+    st.Page("pages/portfolio.py", title="Portfolio", icon=":material/leaderboard:"),
 ]).run()

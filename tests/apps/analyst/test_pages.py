@@ -124,3 +124,22 @@ def test_share_page_shares_then_shows_the_conversation(app):
     assert "waiting for a data scientist" in body
     assert "please check the tenure effect" in body
     assert any(b.label == "Send reply" for b in at.button)
+
+
+def test_portfolio_page_ranks_projects_and_takes_business_inputs(app, analyst_world):
+    at = open_page(app, "portfolio")
+    assert not at.exception
+    assert "Portfolio" in [t.value for t in at.title]
+    assert len(at.dataframe) >= 1 and "Churn" in at.dataframe[0].value["Project"].tolist()
+    decisions = next(n for n in at.number_input if n.label.startswith("Decisions per month"))
+    decisions.set_value(1200.0)
+    next(b for b in at.button if b.label == "Save inputs").click()
+    at = at.run()
+    assert not at.exception
+    assert any("Saved." in s.value for s in at.success)
+    from automl_canvas.db import session_scope
+    from automl_canvas.feasibility.service import get_inputs
+
+    with session_scope(analyst_world.engine) as s:
+        assert get_inputs(s, analyst_world.user, analyst_world.project.id).inputs.decisions_per_month == 1200
+    assert any(b.label == "Assess feasibility" for b in at.button)

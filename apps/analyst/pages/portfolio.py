@@ -1,0 +1,126 @@
+"""Portfolio: is ML the right hammer for each project? Ranked for a manager, assessed per project."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from apps.analyst._ui import db, pick_dataset, require_project, user
+from apps.common import friendly, get_world
+from automl_canvas.errors import NotFoundError
+from automl_canvas.feasibility.inputs import DELIVERY, INPUT_LABELS
+from automl_canvas.feasibility.service import (FeasibilityRequest, get_inputs, latest_assessment, portfolio, set_inputs,
+                                               submit_feasibility)
+from automl_canvas.jobs.service import get_job_for
+
+_VERDICT_COLOURS = {"go": "#2e7d32", "promising": "#f9a825", "not_ready": "#c62828", "ml_not_needed": "#6d4c41",
+                    "not_assessed": "#9e9e9e"}
+_SEVERITY = {"critical": st.error, "warning": st.warning, "good": st.success, "info": st.info}
+
+me = user()
+st.title("Portfolio")
+st.caption("Which projects are worth doing with machine learning: data readiness, how well ML works on the data "
+           "(measured by a quick AutoML run against a simple guess) and the business impact, in one score.")
+
+with db() as s:
+    entries = portfolio(s, me)
+if not entries:
+    st.info("No projects yet. Create one on the Projects page.")
+else:
+    table = pd.DataFrame([{
+        "Rank": e.rank, "Project": e.project_name, "Verdict": e.verdict_label, "verdict": e.verdict,
+        "Score": e.score, "Value per month": e.expected_value_per_month, "Missing inputs": ", ".join(e.missing_inputs),
+    } for e in entries])
+    scored = table.dropna(subset=["Score"])
+    if len(scored):
+        chart = alt.Chart(scored).mark_bar().encode(
+            x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 100]), title="Feasibility score (0-100)"),
+            y=alt.Y("Project:N", sort="-x", title=None),
+            color=alt.Color("verdict:N", scale=alt.Scale(domain=list(_VERDICT_COLOURS), range=list(_VERDICT_COLOURS.values())),
+                            legend=None),
+            tooltip=["Project", "Verdict", "Score", "Value per month"],
+        ).properties(height=max(120, 40 * len(scored)))
+        st.altair_chart(chart, use_container_width=True)
+    st.dataframe(table.drop(columns=["verdict"]), hide_index=True, use_container_width=True,
+                 column_config={"Score": st.column_config.NumberColumn(format="%.0f"),
+                                "Value per month": st.column_config.NumberColumn(format="%.0f")})
+
+st.divider()
+project = require_project(me)
+st.subheader(f"Assess: {project.name}")
+
+with db() as s:
+    known = get_inputs(s, me, project.id).inputs
+with st.form("business_inputs"):
+    st.caption("What you know about the decision (leave a field at 0 or empty if you do not know it yet).")
+    c1, c2 = st.columns(2)
+    decisions = c1.number_input(INPUT_LABELS["decisions_per_month"].capitalize(), min_value=0.0,
+                                value=float(known.decisions_per_month or 0))
+    value = c2.number_input(INPUT_LABELS["value_per_decision"].capitalize(), min_value=0.0, value=float(known.value_per_decision or 0))
+    cost_fp = c1.number_input(INPUT_LABELS["cost_false_positive"].capitalize(), min_value=0.0, value=float(known.cost_false_positive or 0))
+    cost_fn = c2.number_input(INPUT_LABELS["cost_false_negative"].capitalize(), min_value=0.0, value=float(known.cost_false_negative or 0))
+    status_quo = c1.number_input("Status-quo accuracy (share of decisions right today, 0-1)", min_value=0.0, max_value=1.0,
+                                 value=float(known.status_quo_accuracy or 0))
+    options = ["(not known)", *DELIVERY]
+    delivery = c2.selectbox("How predictions would be delivered", options,
+                            index=options.index(known.delivery) if known.delivery in options else 0)
+    if st.form_submit_button("Save inputs"):
+        values = {"decisions_per_month": decisions or None, "value_per_decision": value or None,
+                  "cost_false_positive": cost_fp or None, "cost_false_negative": cost_fn or None,
+                  "status_quo_accuracy": status_quo or None, "delivery": None if delivery == options[0] else delivery}
+        with friendly("saving the business inputs"), db() as s:
+            set_inputs(s, me, project.id, values)
+            st.success("Saved. Existing assessments of this project were re-scored with them.")
+
+dataset = pick_dataset(me, project)
+if dataset is None:
+    st.info("Upload this project's data on the Data page to assess it.")
+else:
+    columns = [c["name"] for c in dataset.profile.get("columns", [])]
+    target = st.selectbox("The column to predict", columns, index=len(columns) - 1, key="feasibility_target")
+    seconds = st.number_input("Search time in seconds (a quick run is enough to judge)", min_value=5, max_value=600, value=60)
+    if st.button("Assess feasibility", type="primary"):
+        with friendly("starting the assessment"):
+            job = submit_feasibility(get_world().engine, get_world().settings, me, project.id,
+                                     FeasibilityRequest(dataset_id=dataset.id, target=target, budget=float(seconds)))
+            st.session_state["feasibility_job"] = job.id
+
+
+@st.fragment(run_every=2.0)
+def _job_status() -> None:
+    job_id = st.session_state.get("feasibility_job")
+    if job_id is None:
+        return
+    with db() as s:
+        job = get_job_for(s, me, job_id)
+    if job.status in ("queued", "running"):
+        st.progress(0.5 if job.status == "running" else 0.05, text=f"Assessing: {job.progress.get('stage', job.status)}")
+    elif job.status == "succeeded":
+        st.session_state.pop("feasibility_job")
+        st.rerun()
+    else:
+        st.session_state.pop("feasibility_job")
+        st.error((job.error or {}).get("message", f"The assessment {job.status}."))
+
+
+_job_status()
+
+with db() as s:
+    try:
+        assessment = latest_assessment(s, me, project.id)
+    except NotFoundError:
+        assessment = None
+if assessment is not None:
+    card = assessment.scorecard
+    score = "–" if card["score"] is None else f"{card['score']:.0f} / 100"
+    st.metric(f"Verdict: {card['verdict_label']}", score)
+    parts = pd.DataFrame([{"Component": c["label"], "Weight": c["weight"], "Points": c["points"], "Why": c["summary"]}
+                          for c in card["components"]])
+    st.dataframe(parts, hide_index=True, use_container_width=True)
+    if card.get("expected_value_per_month") is not None:
+        st.write(f"Expected value: about **{card['expected_value_per_month']:,.0f} per month**.")
+    if card.get("missing_inputs"):
+        st.caption("Not scored for lack of inputs: " + ", ".join(card["missing_inputs"]) + ".")
+    for reason in card["reasons"]:
+        _SEVERITY.get(reason["severity"], st.info)(reason["message"])
