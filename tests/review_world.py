@@ -8,6 +8,7 @@ Building it trains once and runs a handful of small jobs, so it is session-scope
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,12 +49,12 @@ class ReviewWorld:
 
 def worker_settings(settings: Settings, **overrides) -> Settings:
     """Settings to queue and run jobs in tests: small evidence, and a generous hard limit on a busy 2-core machine."""
-    values = {"fairness_bootstrap": 50, "shap_max_rows": 300, "job_time_limit_grace_seconds": 900}
+    values = {"fairness_bootstrap": 50, "shap_max_rows": 300, "job_time_limit_grace_seconds": 2400}
     values.update(overrides)
     return settings.model_copy(update=values)
 
 
-def build_review_world(home: Path, database_url: str | None, rows: int = 1000) -> ReviewWorld:
+def build_review_world(home: Path, database_url: str | None, rows: int = 400) -> ReviewWorld:
     from automl_canvas import review
     from automl_canvas.auth.bootstrap import seed_demo_users
     from automl_canvas.auth.users import get_user
@@ -69,8 +70,11 @@ def build_review_world(home: Path, database_url: str | None, rows: int = 1000) -
     from .helpers import job as get_job
     from .helpers import run_queued_jobs
 
+    # One OpenMP thread per job process: on a shared 2-core machine spinning threads slow the jobs tenfold.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     # Job time limits are fixed when a job is queued, so the generous limit is in the settings used to submit too.
-    settings = worker_settings(make_settings(home, database_url, demo_password=DEMO_PASSWORD))
+    # A small sample keeps the session quick; groups of 10 rows still count in its 20 % holdout.
+    settings = worker_settings(make_settings(home, database_url, demo_password=DEMO_PASSWORD, fairness_min_group_size=10))
     engine = make_engine(settings)
     if engine.dialect.name != "postgresql":
         init_db(engine)

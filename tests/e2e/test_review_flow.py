@@ -46,17 +46,26 @@ def _train(engine, settings, ana, dataset_id: int, **request) -> int:
     return done.result["version_id"]
 
 
+def _idle(driver, timeout: float = 180.0) -> None:
+    """Wait until the script run is over (Streamlit's running indicator is gone), so figures are on the page."""
+    time.sleep(0.5)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and driver.find_elements("css selector", '[data-testid="stStatusWidget"]'):
+        time.sleep(0.3)
+
+
 def _tab(driver, name: str, marker: str, shot: str | None = None) -> None:
-    click_button(driver, name)
-    wait_for_text(driver, marker, timeout=90)
-    time.sleep(1.0)  # let the figures arrive before the picture
+    _idle(driver)
+    click_button(driver, name, timeout=90)
+    wait_for_text(driver, marker, timeout=120)
+    _idle(driver)
     if shot:
         screenshot(driver, SHOTS / f"scientist-{shot}.png")
 
 
 def _nav(driver, title: str, marker: str) -> None:
     driver.find_element("xpath", f"//a[contains(normalize-space(.), \"{title}\")]").click()
-    wait_for_text(driver, marker)
+    wait_for_text(driver, marker, timeout=120)
 
 
 def _comment(driver, label: str, text: str) -> None:
@@ -67,7 +76,10 @@ def _comment(driver, label: str, text: str) -> None:
     time.sleep(0.8)
 
 
-def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, browser, engine, settings, product_env):
+def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, browser, engine, settings, product_env,
+                                                                     monkeypatch):
+    # One OpenMP thread per process: on a shared 2-core machine spinning threads slow the jobs tenfold.
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
     with session_scope(engine) as s:
         ana, sam = get_user(s, "ana"), get_user(s, "sam")
         project = create_project(s, ana, ProjectCreate(name="Loan approvals", question="Will this loan be approved?"))
@@ -80,12 +92,14 @@ def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, 
     browser.set_window_size(1400, 1600)
     sign_in(browser, app.url, "sam", DEMO_PASSWORD)
     wait_for_text(browser, "fails 1 check")
+    _idle(browser)
     screenshot(browser, SHOTS / "scientist-queue.png")
-    click_button(browser, "Claim")
+    click_button(browser, "Claim", timeout=90)
     wait_for_text(browser, f"You claimed version #{first}.")
-    click_button(browser, "Open under the hood")
-    wait_for_text(browser, "Holdout metrics", timeout=90)
-    time.sleep(1.0)
+    _idle(browser)
+    click_button(browser, "Open under the hood", timeout=90)
+    wait_for_text(browser, "Holdout metrics", timeout=120)
+    _idle(browser)
     screenshot(browser, SHOTS / "scientist-overview.png")
     _tab(browser, "Leaderboard", "Search trajectory", "leaderboard")
     _tab(browser, "Data", "Holdout rows", "data")
@@ -93,13 +107,13 @@ def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, 
     _tab(browser, "Fairness", "Sensitive column or intersection", "fairness")
     _tab(browser, "Reproducibility", "Reproduce now", "reproducibility")
     _tab(browser, "Decision", "Policy checklist")
-    click_button(browser, "Approve")
-    wait_for_text(browser, f"Version {first} fails 1 policy check(s)")
+    click_button(browser, "Approve", timeout=90)
+    wait_for_text(browser, f"Version {first} fails 1 policy check(s)", timeout=120)
     wait_for_text(browser, "'gender': demographic_parity_difference")
     screenshot(browser, SHOTS / "scientist-decision-blocked.png")
     _comment(browser, "Comment", "Gender must not be a feature here; retrain without it and keep it for the fairness check.")
-    click_button(browser, "Request changes")
-    wait_for_text(browser, f"Changes requested on version #{first}")
+    click_button(browser, "Request changes", timeout=90)
+    wait_for_text(browser, f"Changes requested on version #{first}", timeout=120)
     _tab(browser, "History", "Gender must not be a feature here", "history")
     with session_scope(engine) as s:
         assert review.get_review(s, settings, sam, first)["version"].status == "changes_requested"
@@ -109,19 +123,24 @@ def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, 
         review.share(s, settings, ana, second, "Retrained: gender is only used for the fairness check now.",
                      responds_to_version_id=first)
 
+    _idle(browser)
     _nav(browser, "Review queue", "Review queue")
-    wait_for_text(browser, f"#{second} ·")
-    click_button(browser, "Claim")
-    wait_for_text(browser, f"You claimed version #{second}.")
-    click_button(browser, "Open under the hood")
-    wait_for_text(browser, "Holdout metrics", timeout=90)
+    wait_for_text(browser, f"#{second} ·", timeout=120)
+    _idle(browser)
+    click_button(browser, "Claim", timeout=90)
+    wait_for_text(browser, f"You claimed version #{second}.", timeout=120)
+    _idle(browser)
+    click_button(browser, "Open under the hood", timeout=90)
+    wait_for_text(browser, "Holdout metrics", timeout=120)
     _tab(browser, "Decision", "Policy checklist")
     _comment(browser, "Comment", "Fairness check passes; drivers are credit score and income. Approved.")
-    click_button(browser, "Approve")
-    wait_for_text(browser, f"Version #{second}: your approval is recorded.")
+    click_button(browser, "Approve", timeout=90)
+    wait_for_text(browser, f"Version #{second}: your approval is recorded.", timeout=120)
+    _idle(browser)
     screenshot(browser, SHOTS / "scientist-decision-approved.png")
     _nav(browser, "Deployed models", "Approved versions")
-    wait_for_text(browser, "not deployed")
+    wait_for_text(browser, "running in: not deployed", timeout=120)
+    _idle(browser)
     screenshot(browser, SHOTS / "scientist-deployed.png")
     assert "Traceback" not in browser.page_source
 

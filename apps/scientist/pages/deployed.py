@@ -30,6 +30,8 @@ by_id = {r["version_id"]: r for r in rows}
 vid = st.selectbox("Version", list(by_id), key="dep_pick",
                    format_func=lambda i: f"#{i} · {by_id[i]['project']} · v{by_id[i]['version']} ({by_id[i]['status']})")
 chosen = by_id[vid]
+st.caption(f"Approved by {chosen['approved_by'] or 'unknown'}{' with an override' if chosen['overridden'] else ''} · "
+           f"running in: {chosen['running_in']} · sha256 {chosen['artifact_sha256']}")
 st.subheader("Deployments")
 if chosen["deployments"]:
     st.dataframe(pd.DataFrame(chosen["deployments"]), hide_index=True)

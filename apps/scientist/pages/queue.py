@@ -68,6 +68,8 @@ st.caption(f"{len(shown)} of {len(rows)} version(s) shown.")
 by_id = {r["version_id"]: r for r in shown}
 vid = st.selectbox("Version", list(by_id), format_func=lambda i: version_label(by_id[i]), key="queue_pick")
 row = by_id[vid]
+failing = f" ({', '.join(row['failed_checks'])})" if row["failed_checks"] else ""
+st.caption(f"Requested by {row['requested_by'] or 'unknown'} · grade {row['grade']} · policy: {row['policy_status']}{failing}")
 b1, b2, b3 = st.columns(3)
 if row["status"] == "pending_review":
     if b1.button("Claim", type="primary", key="queue_claim") and act(

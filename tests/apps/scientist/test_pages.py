@@ -72,7 +72,7 @@ def test_every_tab_renders(open_app, world, tab):
     expected = {
         "Overview": lambda: "Holdout metrics" in shown and "Baseline" in shown and len(at.get("image")) >= 4,
         "Leaderboard": lambda: "Search trajectory" in shown and "Explain this candidate" in _labels(at),
-        "Data": lambda: "Holdout rows 200" in shown and "Ready" in shown
+        "Data": lambda: "Holdout rows 80" in shown and "Ready" in shown
         and "application_id" in at.dataframe[0].value.to_string(),
         "Explanations": lambda: at.text_input(key=f"ex_query_{world.shared_id}") is not None and len(at.get("image")) >= 4,
         "Fairness": lambda: "Fails: 'gender'" in shown and "Create a mitigated candidate" in _labels(at),
@@ -122,7 +122,7 @@ def test_buttons_that_queue_jobs_queue_them(open_app, world):
         reproduce_job = queue.get_job(s, at.session_state[f"rp_job_{world.shared_id}"])
         for j in (explain_job, reproduce_job):  # leave the world as it was: nothing for a later worker to pick up
             queue.request_cancel(s, j.id)
-    assert explain_job.kind == "evidence" and explain_job.payload["candidate"] >= 2
+    assert explain_job.kind == "evidence" and explain_job.payload["candidate"] >= 1
     assert reproduce_job.kind == "reproduce"
 
 
