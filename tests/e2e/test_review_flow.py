@@ -54,11 +54,27 @@ def _idle(driver, timeout: float = 180.0) -> None:
         time.sleep(0.3)
 
 
+def _click_tab(driver, name: str, timeout: float = 90.0) -> None:
+    """Streamlit's tabs are ``[data-testid=stTab]`` elements (role tab), not buttons."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for el in driver.find_elements("css selector", '[data-testid="stTab"]'):
+            try:
+                if el.text.strip() == name:
+                    el.click()
+                    return
+            except Exception:  # noqa: BLE001 - re-rendered under our feet: look again
+                break
+        time.sleep(0.3)
+    raise AssertionError(f"no tab '{name}' to click within {timeout}s")
+
+
 def _tab(driver, name: str, marker: str, shot: str | None = None) -> None:
     _idle(driver)
-    click_button(driver, name, timeout=90)
+    _click_tab(driver, name)
     wait_for_text(driver, marker, timeout=120)
     _idle(driver)
+    time.sleep(1.5)  # lazily loaded widgets (tables, pickers) draw after the run ends
     if shot:
         screenshot(driver, SHOTS / f"scientist-{shot}.png")
 
@@ -93,6 +109,7 @@ def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, 
     sign_in(browser, app.url, "sam", DEMO_PASSWORD)
     wait_for_text(browser, "fails 1 check")
     _idle(browser)
+    time.sleep(1.5)
     screenshot(browser, SHOTS / "scientist-queue.png")
     click_button(browser, "Claim", timeout=90)
     wait_for_text(browser, f"You claimed version #{first}.")
@@ -100,6 +117,7 @@ def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, 
     click_button(browser, "Open under the hood", timeout=90)
     wait_for_text(browser, "Holdout metrics", timeout=120)
     _idle(browser)
+    time.sleep(1.5)
     screenshot(browser, SHOTS / "scientist-overview.png")
     _tab(browser, "Leaderboard", "Search trajectory", "leaderboard")
     _tab(browser, "Data", "Holdout rows", "data")
@@ -125,7 +143,7 @@ def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, 
 
     _idle(browser)
     _nav(browser, "Review queue", "Review queue")
-    wait_for_text(browser, f"#{second} ·", timeout=120)
+    wait_for_text(browser, "policy: pass", timeout=120)  # the retrain is the only version waiting
     _idle(browser)
     click_button(browser, "Claim", timeout=90)
     wait_for_text(browser, f"You claimed version #{second}.", timeout=120)
