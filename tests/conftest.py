@@ -35,12 +35,8 @@ def db_backend(request) -> str:
     return request.config.getoption("--db")
 
 
-@pytest.fixture(scope="session")
-def pg_database_url(db_backend):
-    """A throwaway PostgreSQL database for this test session (dropped at the end)."""
-    if db_backend != "postgresql":
-        yield None
-        return
+def temporary_pg_database():
+    """Generator: create a throwaway, migrated PostgreSQL database, yield its URL, drop it afterwards."""
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"canvas_test_{uuid.uuid4().hex[:10]}"
     try:
@@ -57,6 +53,15 @@ def pg_database_url(db_backend):
         c.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
         c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url(db_backend):
+    """A throwaway PostgreSQL database for this test session (dropped at the end)."""
+    if db_backend != "postgresql":
+        yield None
+        return
+    yield from temporary_pg_database()
 
 
 def make_settings(home: Path, database_url: str | None, **overrides) -> Settings:
@@ -126,3 +131,7 @@ def shared_dataset(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared dataset {name} is not available at {SHARED_DATASETS}")
     return path
+
+
+# A trained, explained, shared model world built once per session (tests/review_world.py).
+from .review_world import review_world  # noqa: F401

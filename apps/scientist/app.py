@@ -1,6 +1,7 @@
 """The scientist review dashboard: the gated queue and everything under the hood.
 
 Run: ``streamlit run apps/scientist/app.py`` (``automl-canvas up`` starts it).
+Pages call only the core's public functions; the rules live in the core.
 """
 
 import streamlit as st
@@ -12,4 +13,6 @@ user = require_login("AutoML Canvas review", roles={"scientist", "admin"},
                      hint="The review gate: look under the hood, then approve, reject or request changes.")
 st.navigation([
     st.Page("pages/queue.py", title="Review queue", icon=":material/inbox:", default=True),
+    st.Page("pages/review.py", title="Under the hood", icon=":material/troubleshoot:"),
+    st.Page("pages/deployed.py", title="Deployed models", icon=":material/rocket_launch:"),
 ]).run()

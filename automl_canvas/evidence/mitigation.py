@@ -73,6 +73,11 @@ def _holdout_assessment(task: str, model, setting, column: str, classes: list[An
     return score(task, metric, y, proba, pred), evaluate(task, y, proba, pred), report
 
 
+def _learner_name(full: str, parent_learner: str, limit: int = 64) -> str:
+    """The version's learner column holds 64 characters; the constraint is in the recipe anyway."""
+    return full if len(full) <= limit else f"{parent_learner}+thresholds"[:limit]
+
+
 def run_mitigation_job(ctx: JobContext) -> None:
     from ..fairness import compare, mitigate
     from ..training.refit import rebuild
@@ -108,7 +113,8 @@ def run_mitigation_job(ctx: JobContext) -> None:
         version = ModelVersion(
             project_id=parent.project_id, dataset_id=parent.dataset_id, job_id=ctx.job.id, version=next_version_number(s, parent.project_id),
             created_by_id=ctx.job.created_by_id, task=task, target=parent.target, metric=parent.metric,
-            higher_is_better=parent.higher_is_better, best_learner=mitigated.learner, holdout_score=after_score,
+            higher_is_better=parent.higher_is_better, best_learner=_learner_name(mitigated.learner, recipe["learner"]),
+            holdout_score=after_score,
             baseline_score=parent.baseline_score, default_model_score=parent.default_model_score, validation_score=None,
             artifact_sha256=digest, artifact_path=rel, artifact_size=size, origin="mitigation", parent_version_id=parent.id,
             metrics=json_safe({"model": after_metrics, "unmitigated": before_metrics, **{k: v for k, v in parent.metrics.items() if k != "model"}}),

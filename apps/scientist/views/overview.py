@@ -1,0 +1,69 @@
+"""Overview: holdout and cross-validated metrics against the baseline and the default model, and the curves."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from apps.scientist.ui import figure
+from automl_canvas.evidence import plots
+
+from .context import Ctx, cached_document
+
+
+def _metrics_table(ctx: Ctx) -> pd.DataFrame:
+    m = ctx.version.metrics or {}
+    names = list((m.get("model") or {}).keys())
+    rows = []
+    for name in names:
+        rows.append({"metric": name, "model (holdout)": m.get("model", {}).get(name),
+                     "baseline (simple guess)": (m.get("baseline") or {}).get(name),
+                     "default model": (m.get("default_model") or {}).get(name)})
+    if "unmitigated" in m:
+        for row in rows:
+            row["before mitigation"] = m["unmitigated"].get(row["metric"])
+    return pd.DataFrame(rows)
+
+
+def render(ctx: Ctx) -> None:
+    v = ctx.version
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(f"Holdout {v.metric}", f"{v.holdout_score:.4f}", f"{v.holdout_score - v.baseline_score:+.4f} vs baseline",
+              delta_color="normal" if v.higher_is_better else "inverse")
+    c2.metric("Baseline", f"{v.baseline_score:.4f}")
+    c3.metric("Default model", f"{v.default_model_score:.4f}")
+    cv = v.cv_metrics or {}
+    if cv.get("mean") is not None:
+        c4.metric(f"{cv.get('folds', '?')}-fold CV {cv.get('metric', v.metric)}", f"{cv['mean']:.4f}",
+                  f"± {cv.get('std', 0):.4f}", delta_color="off")
+    else:
+        c4.metric("Cross-validation", "not run")
+    st.subheader("Holdout metrics")
+    st.dataframe(_metrics_table(ctx), hide_index=True)
+    st.caption(f"{ctx.review['grade']['grade']}: {ctx.review['grade']['reason']}")
+    for note in v.notes or []:
+        (st.warning if note.get("severity") in ("warning", "critical") else st.info)(note.get("message", ""))
+
+    perf = ctx.evidence.get("performance")
+    if perf is None:
+        st.info("The performance detail has not been computed yet (the evidence job may still be running).")
+        return
+    detail = cached_document(ctx.world, perf, "detail")
+    st.subheader("On the holdout")
+    if v.task == "regression":
+        figure(plots.residuals(detail))
+        summary = detail.get("residual_summary") or {}
+        st.caption(f"Residual mean {summary.get('mean', 0):.4g}, standard deviation {summary.get('std', 0):.4g}.")
+        return
+    left, right = st.columns(2)
+    with left:
+        figure(plots.roc_curve(detail))
+    with right:
+        figure(plots.confusion_matrix(detail))
+    if v.task == "binary":
+        left, right = st.columns(2)
+        with left:
+            figure(plots.precision_recall_curve(detail))
+        with right:
+            figure(plots.calibration_curve(detail))
+    st.dataframe(pd.DataFrame(detail.get("per_class") or []), hide_index=True)
