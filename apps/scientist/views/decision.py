@@ -17,7 +17,7 @@ from .context import Ctx
 
 def _checklist(ctx: Ctx) -> list[dict]:
     checks = ctx.review["checks"]
-    st.dataframe(pd.DataFrame([{"": "✅" if c["passed"] else "❌", "check": c["name"], "result": c["message"],
+    st.dataframe(pd.DataFrame([{"": "pass" if c["passed"] else "FAIL", "check": c["name"], "result": c["message"],
                                 "value": "" if c["value"] in (None, []) else str(c["value"]),
                                 "limit": "" if c["threshold"] is None else str(c["threshold"]),
                                 "overridable": "yes" if c["overridable"] else "no"} for c in checks]), hide_index=True)

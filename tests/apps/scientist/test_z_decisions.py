@@ -40,7 +40,7 @@ def test_approve_is_blocked_by_the_failing_fairness_check(open_app, world):
     vid = world.shared_id
     at = open_app("sam", page=HOOD, review_version_id=vid, hood_tab="Decision")
     checklist = at.dataframe[0].value
-    failing = checklist[checklist[""] == "❌"]["check"].tolist()
+    failing = checklist[checklist[""] == "FAIL"]["check"].tolist()
     assert failing == ["fairness:gender"]
     at.button(key=f"de_approve_{vid}").click().run()
     shown = texts(at)
