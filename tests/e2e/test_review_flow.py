@@ -168,5 +168,17 @@ def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, 
         decision = review.list_decisions(s, sam, second)[-1]
     assert approved == [second]
     assert superseded == "superseded"
+    # What deployment tooling polls: the approval API's approved list, with a deployer's token.
+    from fastapi.testclient import TestClient
+
+    from apps.api import create_app
+    from automl_canvas.auth.tokens import create_token
+
+    with session_scope(engine) as s:
+        dee = get_user(s, "dee")
+        _, token = create_token(s, settings, dee, name="e2e deploy pipeline")
+    with TestClient(create_app(settings, engine=engine)) as api:
+        listed = api.get("/api/v1/model-versions?status=approved", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200 and [v["id"] for v in listed.json()] == [second]
     assert decision.decision == "approve" and decision.evidence_snapshot["artifact_sha256"]
     assert all(c["passed"] for c in decision.evidence_snapshot["policy"])
