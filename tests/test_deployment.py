@@ -28,8 +28,8 @@ from .helpers import wait_for
 def _dockerfile_commands() -> dict[str, list[str]]:
     text = (REPO / "Dockerfile").read_text()
     return {
-        "CMD": json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1)),
-        "HEALTHCHECK": json.loads(re.search(r"^\s+CMD (\[.*\])$", text, re.M).group(1)),
+        "CMD": json.loads(re.search(r"^CMD (\[.*\])$", text, re.MULTILINE).group(1)),
+        "HEALTHCHECK": json.loads(re.search(r"^\s+CMD (\[.*\])$", text, re.MULTILINE).group(1)),
     }
 
 

@@ -120,6 +120,7 @@ def test_four_workers_run_forty_jobs_exactly_once(settings, engine, analyst, poo
     jobs = wait_for(lambda: _all_done(engine, ids), timeout=300, interval=0.5)
     assert all(j.status == "succeeded" for j in jobs.values()), pool.log_tail()
     assert all(j.attempts == 1 for j in jobs.values())
+    assert {j.result["omp_num_threads"] for j in jobs.values()} == {"1"}  # AUTOML_CANVAS_N_JOBS holds every job
     # Each job's own mark: one execution each, whatever the jobs table says.
     marks = read_run_marks(settings.artifact_dir)
     assert {i: marks.get(i, 0) for i in ids} == {i: 1 for i in ids}

@@ -80,7 +80,7 @@ def run_diagnostic_job(ctx: JobContext) -> dict[str, Any]:
             ctx.progress(stage="sleeping", remaining_seconds=round(left, 1))
             time.sleep(min(0.2, left))
         result = {"mode": mode, "slept_seconds": seconds, "started_at_epoch": started, "pid": os.getpid(),
-                  "worker_id": ctx.worker_id}
+                  "worker_id": ctx.worker_id, "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
         if ahead is not None:
             result["waiting_ahead"] = ahead
         return result

@@ -87,8 +87,26 @@ def _exit_with_parent(parent_pid: int) -> None:
             os._exit(70)
 
 
+#: Thread-pool variables read by OpenMP (LightGBM, scikit-learn's HistGradientBoosting) and BLAS at load time.
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _limit_threads(n_jobs: int) -> None:
+    """Hold the job to ``n_jobs`` cores (AUTOML_CANVAS_N_JOBS), whatever library it calls.
+
+    Several workers share a machine; a library that starts one thread per core
+    in each job (HistGradientBoosting does, whatever ``n_jobs`` FLAML was given)
+    oversubscribes it, and OpenMP threads that wait for each other on a busy
+    machine run several times slower.  Set before numpy or scikit-learn load.
+    """
+    if n_jobs > 0:
+        for var in _THREAD_VARS:
+            os.environ[var] = str(n_jobs)
+
+
 def _child_main(settings_args: dict, job: dict, worker_id: str, parent_pid: int) -> None:
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    _limit_threads(int(settings_args.get("n_jobs", -1)))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings(**settings_args)
     engine = make_engine(settings)
