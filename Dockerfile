@@ -1,22 +1,41 @@
-# AutoML Canvas: the core, its CLI and workers (later: the API and both apps).
-# Build: docker build -t automl-canvas .   Run: docker run -v canvas:/data automl-canvas
+# syntax=docker/dockerfile:1
+# AutoML Canvas: one image for every role (combined `up`, extra workers, Ray nodes).
+#   docker build -t automl-canvas .                                  # PostgreSQL driver included
+#   docker build -t automl-canvas:ray --build-arg EXTRAS=postgres,ray .  # + Ray, for clusters
+#   docker run -v canvas:/data automl-canvas                         # SQLite in the volume, 1 worker
+# See docs/deployment.md and docker-compose.yml.
+
+# ---- build: install the package and its dependencies into a virtualenv ----
 FROM python:3.11-slim AS build
+ARG EXTRAS=postgres
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/canvas
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY automl_canvas ./automl_canvas
-RUN pip install --no-cache-dir --prefix=/install ".[postgres]"
+RUN /opt/canvas/bin/pip install ".[${EXTRAS}]"
 
+# ---- runtime: the virtualenv, the OpenMP runtime LightGBM needs, a non-root user ----
 FROM python:3.11-slim
-# LightGBM needs the OpenMP runtime.
-RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 \
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgomp1 \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 10001 canvas
-COPY --from=build /install /usr/local
-ENV AUTOML_CANVAS_HOME=/data \
-    PYTHONUNBUFFERED=1
-RUN mkdir -p /data && chown canvas /data
+    && useradd --create-home --uid 10001 --user-group canvas \
+    && mkdir -p /data \
+    && chown canvas /data
+COPY --from=build /opt/canvas /opt/canvas
+ENV PATH=/opt/canvas/bin:$PATH \
+    AUTOML_CANVAS_HOME=/data \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+USER 10001
+WORKDIR /data
 VOLUME ["/data"]
-USER canvas
-HEALTHCHECK --interval=30s --timeout=10s --start-period=30s \
+# Healthy = the database answers, its schema is current and /data is writable.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["automl-canvas", "health"]
+# SIGTERM (docker stop) makes every worker hand its running job back to the queue.
+STOPSIGNAL SIGTERM
 CMD ["automl-canvas", "up"]

@@ -169,13 +169,19 @@ def _worker_process() -> None:
 @main.command()
 @click.option("--once", is_flag=True, help="Run at most one queued job, then exit (at once when none is queued).")
 @click.option("--idle-exit", type=float, default=None, help="Exit after this many idle seconds.")
+@click.option("--ray", "ray_address", default=None, metavar="ADDRESS",
+              help="Run training searches' trials on this Ray cluster (host:port, 'auto' or 'local'); "
+              "default: AUTOML_CANVAS_RAY_ADDRESS.")
 @click.pass_obj
 @_friendly
-def worker(state: _State, once: bool, idle_exit: float | None) -> None:
+def worker(state: _State, once: bool, idle_exit: float | None, ray_address: str | None) -> None:
     """Claim and run jobs from the queue."""
     import logging
 
     from .jobs.worker import Worker
+
+    if ray_address:
+        state.settings = state.settings.model_copy(update={"ray_address": ray_address})
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     w = Worker(state.settings, engine=state.engine)

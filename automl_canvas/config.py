@@ -59,6 +59,18 @@ class Settings(BaseSettings):
     #: Jobs with no time budget (ingest, predict, reproduce) get this limit.
     job_default_time_limit_seconds: int = 1800
 
+    # Backpressure and quotas (jobs/quotas.py), checked when a user submits a job.
+    #: Queued + running jobs one user may have at once (0: no limit).
+    max_concurrent_jobs_per_user: int = 10
+    #: Largest search budget one job may ask for, in seconds (0: no limit).
+    max_budget_seconds: int = 3600
+
+    # Ray (training/search.py): with an address, FLAML runs its trials on that Ray
+    # cluster, several at once. "auto" joins the cluster this machine belongs to.
+    ray_address: str | None = None
+    #: Trials FLAML runs at once on the Ray cluster.
+    ray_concurrent_trials: int = 2
+
     # Training
     n_jobs: int = Field(default=-1, description="Cores FLAML and the final model may use (-1: all).")
     holdout_fraction: float = 0.2

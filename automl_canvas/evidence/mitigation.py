@@ -22,6 +22,7 @@ from ..db import session_scope
 from ..errors import ValidationError
 from ..jobs import queue
 from ..jobs.context import JobContext
+from ..jobs.quotas import check_quota
 from ..models import JobPublic, JobStatus, ModelVersion, User, UserPublic
 from ..registry.artifacts import save_model
 from ..registry.service import get_version, next_version_number
@@ -52,6 +53,7 @@ def submit_mitigation(engine: Engine, settings: Settings, actor, version_id: int
         columns = [c["name"] for c in dataset.profile["columns"]]
         if sensitive_column not in columns or sensitive_column == version.target:
             raise ValidationError(f"The sensitive column '{sensitive_column}' is not a column of version {version_id}'s dataset.")
+        check_quota(s, settings, actor)
         job = queue.enqueue(s, kind="mitigate", created_by_id=actor.id, project_id=version.project_id,
                             payload={"version_id": version_id, "sensitive_column": sensitive_column, "constraint": constraint},
                             time_limit_seconds=settings.job_default_time_limit_seconds, max_attempts=settings.job_max_attempts)

@@ -21,6 +21,7 @@ from ..db import session_scope
 from ..errors import NotFoundError, ValidationError
 from ..jobs import queue
 from ..jobs.context import JobContext
+from ..jobs.quotas import check_quota
 from ..models import COMPUTED_EVIDENCE_KINDS, Evidence, EvidencePublic, JobPublic, JobStatus, User, UserPublic
 from ..registry.service import get_version, load_model
 from ..serialization import json_safe
@@ -51,6 +52,7 @@ def submit_evidence(engine: Engine, settings: Settings, actor, version_id: int, 
             from ..training.refit import candidate_config
 
             candidate_config(version.leaderboard, candidate)  # a clear error now, not in the job
+        check_quota(s, settings, actor)
         return enqueue_evidence(s, settings, version_id=version.id, project_id=version.project_id,
                                 created_by_id=actor.id, candidate=candidate)
 

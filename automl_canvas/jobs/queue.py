@@ -8,11 +8,15 @@ succeeds while the row is still claimable, so two workers can never both win.
 Ordering is FIFO within a priority (higher priority first).  A running job whose
 lease has expired (its worker died) is claimable again until ``max_attempts``;
 after that it is failed with the reason.
+
+Lease times come from the database's clock on PostgreSQL: workers on many
+machines then agree on when a lease has expired whatever their own clocks say
+(a worker whose clock ran ahead would otherwise reclaim live jobs).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,9 +35,17 @@ __all__ = [
     "get_job",
     "heartbeat",
     "list_jobs",
+    "release",
     "request_cancel",
     "update_progress",
 ]
+
+
+def _clock(s: Session) -> datetime:
+    """The database's clock on PostgreSQL (one clock for every machine); this machine's on SQLite."""
+    if s.get_bind().dialect.name == "postgresql":
+        return s.execute(sa.select(sa.func.now())).scalar_one()
+    return utcnow()
 
 
 def _check_move(job: Job, new: JobStatus) -> None:
@@ -75,8 +87,8 @@ def _claimable(now) -> sa.ColumnElement[bool]:
 
 def fail_exhausted(engine: Engine) -> int:
     """Fail running jobs whose lease expired and which used up their attempts."""
-    now = utcnow()
     with session_scope(engine) as s:
+        now = _clock(s)
         stmt = (
             sa.update(Job)
             .where(Job.status == JobStatus.running, Job.lease_expires_at < now, Job.attempts >= Job.max_attempts)
@@ -104,20 +116,20 @@ def fail_exhausted(engine: Engine) -> int:
 def claim_next(engine: Engine, worker_id: str, lease_seconds: float, kinds: list[str] | None = None) -> JobPublic | None:
     """Lease the next job for ``worker_id`` or return None when nothing is claimable."""
     fail_exhausted(engine)
-    now = utcnow()
-    cond = _claimable(now)
-    cond = sa.and_(cond, Job.attempts < Job.max_attempts)
-    if kinds:
-        cond = sa.and_(cond, Job.kind.in_(kinds))
-    order = (Job.priority.desc(), Job.id.asc())
-    values = dict(
-        status=JobStatus.running,
-        lease_owner=worker_id,
-        lease_expires_at=now + timedelta(seconds=lease_seconds),
-        heartbeat_at=now,
-        attempts=Job.attempts + 1,
-    )
     with session_scope(engine) as s:
+        now = _clock(s)
+        cond = _claimable(now)
+        cond = sa.and_(cond, Job.attempts < Job.max_attempts)
+        if kinds:
+            cond = sa.and_(cond, Job.kind.in_(kinds))
+        order = (Job.priority.desc(), Job.id.asc())
+        values = dict(
+            status=JobStatus.running,
+            lease_owner=worker_id,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            heartbeat_at=now,
+            attempts=Job.attempts + 1,
+        )
         if engine.dialect.name == "postgresql":
             job_id = s.execute(
                 sa.select(Job.id).where(cond).order_by(*order).limit(1).with_for_update(skip_locked=True)
@@ -145,8 +157,8 @@ def claim_next(engine: Engine, worker_id: str, lease_seconds: float, kinds: list
 
 def heartbeat(engine: Engine, job_id: int, worker_id: str, lease_seconds: float) -> tuple[bool, bool]:
     """Extend the lease. Returns (still_ours, cancel_requested)."""
-    now = utcnow()
     with session_scope(engine) as s:
+        now = _clock(s)
         n = s.execute(
             sa.update(Job)
             .where(Job.id == job_id, Job.lease_owner == worker_id, Job.status == JobStatus.running)
@@ -154,6 +166,25 @@ def heartbeat(engine: Engine, job_id: int, worker_id: str, lease_seconds: float)
         ).rowcount
         cancel = s.execute(sa.select(Job.cancel_requested).where(Job.id == job_id)).scalar_one_or_none()
         return n == 1, bool(cancel)
+
+
+def release(engine: Engine, job_id: int, worker_id: str) -> bool:
+    """Hand a running job back at once because its worker is shutting down.
+
+    Any worker may claim it straight away (no waiting for the lease to run out)
+    and this attempt is not counted: stopping a worker is not the job's fault.
+    False if the job was no longer this worker's.
+    """
+    with session_scope(engine) as s:
+        job = s.exec(select(Job).where(Job.id == job_id).with_for_update()).one_or_none()
+        if job is None or job.lease_owner != worker_id or job.status != JobStatus.running:
+            return False
+        job.lease_owner = None
+        job.lease_expires_at = _clock(s)
+        job.attempts = max(0, job.attempts - 1)
+        job.progress = {**(job.progress or {}), "stage": "waiting for a worker (its worker stopped)"}
+        s.add(job)
+        return True
 
 
 def update_progress(engine: Engine, job_id: int, worker_id: str | None, progress: dict[str, Any]) -> None:

@@ -4,6 +4,12 @@ The child process is what makes the service robust: FLAML, LightGBM or SHAP
 may exhaust memory, segfault or overrun their budget; that kills one job, not
 the worker.  The parent heartbeats, honours cancel requests, enforces the hard
 wall-clock limit and records why a child ended if the child could not.
+
+Many workers (on many machines) share one queue; a worker must outlive a
+database that restarts or a network that blips, so a failed claim or heartbeat
+is logged and retried instead of ending the worker.  A worker asked to stop
+(SIGTERM: ``docker stop``, a deploy) stops its job's process and hands the job
+back at once, so another worker takes it over without waiting for the lease.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import time
 import traceback
 import uuid
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..config import Settings
@@ -63,7 +70,9 @@ def run_job_inline(settings: Settings, engine: Engine, job: JobPublic, worker_id
     try:
         handler = resolve_handler(job.kind)
         # Native thread pools (OpenMP in HistGradientBoosting and LightGBM, BLAS) held to n_jobs: on a busy
-        # machine unbounded pools spin against each other and a seconds-long fit takes minutes.
+        # machine unbounded pools spin against each other and a seconds-long fit takes minutes. A job's child
+        # process also gets the thread variables before any library loads (_limit_threads); this covers the
+        # libraries already loaded, and jobs run inline.
         with threadpool_limits(settings.n_jobs if settings.n_jobs > 0 else None):
             result = handler(ctx)
     except BaseException as exc:
@@ -85,8 +94,26 @@ def _exit_with_parent(parent_pid: int) -> None:
             os._exit(70)
 
 
+#: Thread-pool variables read by OpenMP (LightGBM, scikit-learn's HistGradientBoosting) and BLAS at load time.
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _limit_threads(n_jobs: int) -> None:
+    """Hold the job to ``n_jobs`` cores (AUTOML_CANVAS_N_JOBS), whatever library it calls.
+
+    Several workers share a machine; a library that starts one thread per core
+    in each job (HistGradientBoosting does, whatever ``n_jobs`` FLAML was given)
+    oversubscribes it, and OpenMP threads that wait for each other on a busy
+    machine run several times slower.  Set before numpy or scikit-learn load.
+    """
+    if n_jobs > 0:
+        for var in _THREAD_VARS:
+            os.environ[var] = str(n_jobs)
+
+
 def _child_main(settings_args: dict, job: dict, worker_id: str, parent_pid: int) -> None:
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    _limit_threads(int(settings_args.get("n_jobs", -1)))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings(**settings_args)
     engine = make_engine(settings)
@@ -137,8 +164,18 @@ class Worker:
     def _loop(self, once: bool, idle_exit_seconds: float | None) -> int:
         ran = 0
         idle_since = time.monotonic()
+        failures = 0
         while not self.stop.is_set():
-            job = queue.claim_next(self.engine, self.worker_id, self.settings.job_lease_seconds)
+            try:
+                job = queue.claim_next(self.engine, self.worker_id, self.settings.job_lease_seconds)
+                failures = 0
+            except sa.exc.DBAPIError as exc:
+                failures += 1
+                pause = min(30.0, self.settings.job_poll_seconds * 2**failures)
+                log.warning("worker %s could not reach the queue (%s); retrying in %.1f s",
+                            self.worker_id, str(exc).splitlines()[0][:200], pause)
+                self.stop.wait(pause)
+                continue
             if job is None:
                 if once:
                     break
@@ -168,7 +205,16 @@ class Worker:
             proc.join(self.settings.job_heartbeat_seconds)
             if not proc.is_alive():
                 break
-            ours, cancel = queue.heartbeat(self.engine, job.id, self.worker_id, self.settings.job_lease_seconds)
+            if self.stop.is_set():
+                self._stop_child(proc)
+                if queue.release(self.engine, job.id, self.worker_id):
+                    log.info("worker %s stopping: job %s handed back to the queue", self.worker_id, job.id)
+                return
+            try:
+                ours, cancel = queue.heartbeat(self.engine, job.id, self.worker_id, self.settings.job_lease_seconds)
+            except sa.exc.DBAPIError as exc:  # keep the job running; the next beat tries again
+                log.warning("worker %s missed a heartbeat for job %s: %s", self.worker_id, job.id, str(exc).splitlines()[0][:200])
+                continue
             if not ours:  # finished by the child meanwhile, or reclaimed by someone else
                 if proc.is_alive():
                     proc.join(5)
@@ -187,8 +233,6 @@ class Worker:
             if outcome:
                 self._stop_child(proc)
                 break
-        if self.stop.is_set() and proc.is_alive():
-            self._stop_child(proc)
         if outcome is None:
             if proc.exitcode == 0:
                 # The child recorded the outcome itself; if it could not (lost lease), nothing to do.

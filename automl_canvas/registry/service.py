@@ -19,6 +19,7 @@ from ..db import session_scope
 from ..errors import NotFoundError, ValidationError
 from ..jobs import queue
 from ..jobs.context import JobContext
+from ..jobs.quotas import check_quota
 from ..models import JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
 from .artifacts import load_verified_model
 
@@ -125,6 +126,7 @@ def submit_reproduce(engine: Engine, settings: Settings, actor, version_id: int)
     require(actor, "model.reproduce")
     with session_scope(engine) as s:
         version = get_version(s, actor, version_id)
+        check_quota(s, settings, actor)
         job = queue.enqueue(
             s,
             kind="reproduce",

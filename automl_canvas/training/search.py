@@ -5,6 +5,13 @@ traps handled here: FLAML's logger does not propagate (we attach a handler to
 read progress), its search is not reproducible under a time budget (we record
 every configuration and rebuild the chosen one deterministically), and it can
 overrun its budget (the worker enforces a hard limit around the whole job).
+
+With a Ray address (``AUTOML_CANVAS_RAY_ADDRESS`` or ``worker --ray``) the
+search uses FLAML's own Ray integration: ``n_concurrent_trials`` trials at once,
+each in a Ray worker process anywhere on the cluster; this process stays the
+driver that chooses the next configurations.  A Tune callback records which
+process and node ran each trial (the evidence that the cluster did the work)
+and feeds the progress bar, since FLAML's log lines only come at the end then.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable
@@ -52,6 +60,8 @@ class SearchResult:
     trials: list[dict[str, Any]] = field(default_factory=list)
     wall_seconds: float = 0.0
     model: Any = None  # FLAML's fitted AutoML (trained on the training part only)
+    #: With Ray: the cluster, the concurrency and which processes ran the trials.
+    ray: dict[str, Any] | None = None
 
 
 class _ProgressHandler(logging.Handler):
@@ -77,6 +87,47 @@ class _ProgressHandler(logging.Handler):
             self.on_trial(self.trials, self.best_loss, self.best_learner)
 
 
+def _ray_recorder(on_trial: Callable[[int, float | None, str | None], None]):
+    """A Tune callback (run in this driver process) noting where each trial ran."""
+    from ray.tune import Callback
+
+    class TrialRecorder(Callback):
+        def __init__(self) -> None:
+            self.where: dict[str, dict[str, Any]] = {}
+            self.best_loss: float | None = None
+            self.best_learner: str | None = None
+
+        def on_trial_result(self, iteration, trials, trial, result, **info) -> None:
+            self.where[trial.trial_id] = {"pid": result.get("pid"), "node_ip": result.get("node_ip"),
+                                          "hostname": result.get("hostname")}
+            loss, config = result.get("val_loss"), result.get("config") or {}
+            if isinstance(loss, (int, float)) and (self.best_loss is None or loss < self.best_loss):
+                self.best_loss, self.best_learner = float(loss), config.get("ml", config).get("learner")
+            on_trial(len(self.where), self.best_loss, self.best_learner)
+
+        def summary(self) -> list[dict[str, Any]]:
+            processes: dict[tuple, int] = {}
+            for w in self.where.values():
+                key = (w["pid"], w["node_ip"], w["hostname"])
+                processes[key] = processes.get(key, 0) + 1
+            return [{"pid": k[0], "node_ip": k[1], "hostname": k[2], "trials": n} for k, n in sorted(processes.items(), key=str)]
+
+    return TrialRecorder()
+
+
+def _connect_ray(address: str) -> bool:
+    """Join the cluster at ``address`` ("local": start one here). True if this call connected."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    if address == "local":
+        ray.init(address="local", include_dashboard=False, log_to_driver=False)
+    else:
+        ray.init(address=address, log_to_driver=False)
+    return True
+
+
 def _flaml_task(task: str) -> str:
     return "regression" if task == "regression" else "classification"
 
@@ -96,8 +147,20 @@ def run_search(
     learners: tuple[str, ...] | None = None,
     splitter: Any = None,
     on_trial: Callable[[int, float | None, str | None], None] = lambda *_: None,
+    ray_address: str | None = None,
+    concurrent_trials: int = 1,
 ) -> SearchResult:
     from flaml import AutoML
+
+    parallel: dict[str, Any] = {}
+    recorder, connected = None, False
+    if ray_address:
+        connected = _connect_ray(ray_address)
+        recorder = _ray_recorder(on_trial)
+        # CFO, not FLAML's default BlendSearch, in parallel: BlendSearch's global
+        # search needs optuna, which is not a dependency.
+        parallel = {"use_ray": {"callbacks": [recorder], "storage_path": str(log_path.parent / "ray")},
+                    "n_concurrent_trials": max(1, concurrent_trials), "hpo_method": "cfo"}
 
     flaml_logger = logging.getLogger("flaml.automl.logger")
     handler = _ProgressHandler(on_trial)
@@ -132,11 +195,30 @@ def run_search(
             # Our preprocessing already pinned categories and filled missing values.
             skip_transform=False,
             early_stop=True,
+            **parallel,
         )
+        ray_info = None
+        if recorder is not None:
+            import ray
+
+            ray_info = {"address": ray_address, "concurrent_trials": parallel["n_concurrent_trials"],
+                        "cluster_cpus": ray.cluster_resources().get("CPU"), "driver_pid": os.getpid(),
+                        "trial_processes": recorder.summary()}
     finally:
         flaml_logger.removeHandler(handler)
         for h in resting:
             flaml_logger.addHandler(h)
+        if connected:
+            import ray
+
+            ray.shutdown()
+    if automl.best_estimator is None and ray_address:
+        from ..errors import TrainingConfigError
+
+        raise TrainingConfigError(
+            f"No trial finished on the Ray cluster at {ray_address} within the {time_budget:.0f} s search budget "
+            "(its worker processes take several seconds to start). Use a larger budget, or train without Ray."
+        )
     trials = _read_trials(log_path)
     return SearchResult(
         best_learner=automl.best_estimator,
@@ -145,6 +227,7 @@ def run_search(
         trials=trials,
         wall_seconds=time.monotonic() - started,
         model=automl,
+        ray=ray_info,
     )
 
 

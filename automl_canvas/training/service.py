@@ -14,6 +14,7 @@ from ..datasets.service import get_dataset, load_columns, load_frame
 from ..db import session_scope
 from ..jobs import queue
 from ..jobs.context import JobContext
+from ..jobs.quotas import check_quota
 from ..models import JobPublic, JobStatus, ModelVersion, ModelVersionPublic, User, UserPublic
 from ..registry.artifacts import save_model
 from ..registry.service import next_version_number
@@ -40,6 +41,7 @@ def submit_training(engine: Engine, settings: Settings, actor, dataset_id: int, 
         dataset = get_dataset(s, actor, dataset_id)
     spec = resolve_for_dataset(settings, dataset, request)
     with session_scope(engine) as s:
+        check_quota(s, settings, actor, budget_seconds=spec.budget_seconds)
         job = queue.enqueue(
             s,
             kind="train",
@@ -79,6 +81,8 @@ def run_training_job(ctx: JobContext) -> None:
         refit_full=settings.refit_full,
         dataset_sha256=dataset.sha256,
         progress=lambda **kw: ctx.progress(**kw),
+        ray_address=settings.ray_address,
+        concurrent_trials=settings.ray_concurrent_trials,
     )
     ctx.progress(stage="saving the model", force=True)
     digest, rel, size = save_model(settings, outcome.model)

@@ -183,6 +183,8 @@ def train(
     refit_full: bool = True,
     dataset_sha256: str = "",
     progress: Progress = lambda **_: None,
+    ray_address: str | None = None,
+    concurrent_trials: int = 1,
 ) -> TrainingOutcome:
     task, metric = spec.task, spec.metric
     progress(stage="preparing data")
@@ -244,6 +246,7 @@ def train(
             task=task, metric=metric.name, time_budget=search_budget, seed=spec.seed,
             n_jobs=n_jobs, log_path=Path(tmp) / "search.jsonl",
             learners=tuple(spec.learners) if spec.learners else None, splitter=splitter, on_trial=on_trial,
+            ray_address=ray_address, concurrent_trials=concurrent_trials,
         )
     progress(stage="choosing the model", trials_done=len(result.trials), remaining_seconds=0)
     notes = list(spec.notes)
@@ -314,7 +317,7 @@ def train(
         "features": spec.plan.to_dict(),
         "n_rows": {"train": len(rows.train_idx), "validation": len(rows.val_idx), "holdout": len(rows.holdout_idx)},
         "search": {"trials": len(result.trials), "wall_seconds": round(result.wall_seconds, 2), "best_learner": result.best_learner,
-                   "budget_seconds": round(search_budget, 2)},
+                   "budget_seconds": round(search_budget, 2), **({"ray": result.ray} if result.ray else {})},
         "libraries": library_versions(),
     }
     schema = {
