@@ -14,6 +14,7 @@ RUN python -m venv /opt/canvas
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY automl_canvas ./automl_canvas
+COPY apps ./apps
 RUN /opt/canvas/bin/pip install ".[${EXTRAS}]"
 
 # ---- runtime: the virtualenv, the OpenMP runtime LightGBM needs, a non-root user ----
@@ -28,6 +29,8 @@ RUN apt-get update \
 COPY --from=build /opt/canvas /opt/canvas
 ENV PATH=/opt/canvas/bin:$PATH \
     AUTOML_CANVAS_HOME=/data \
+    AUTOML_CANVAS_API_HOST=0.0.0.0 \
+    AUTOML_CANVAS_APPS_HOST=0.0.0.0 \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 USER 10001
@@ -38,4 +41,6 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["automl-canvas", "health"]
 # SIGTERM (docker stop) makes every worker hand its running job back to the queue.
 STOPSIGNAL SIGTERM
+# The approval API, the analyst app and the scientist dashboard.
+EXPOSE 8000 8501 8502
 CMD ["automl-canvas", "up"]

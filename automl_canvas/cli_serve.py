@@ -44,7 +44,8 @@ def app_commands(settings: Settings) -> list[list[str]]:
         if entry.exists():
             port = getattr(settings, f"{name}_port")
             commands.append([sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
-                             "--server.headless", "true", "--server.address", "127.0.0.1"])
+                             "--server.headless", "true", "--server.address", settings.apps_host,
+                             "--browser.gatherUsageStats", "false"])
     return commands
 
 

@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     feasibility_thresholds: dict[str, float] = Field(default_factory=dict)
 
     # Approval API and apps (`automl-canvas up` / `automl-canvas api`)
+    #: Interface the Streamlit apps listen on (0.0.0.0 in a container).
+    apps_host: str = "127.0.0.1"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     analyst_port: int = 8501

@@ -126,6 +126,16 @@ def project(engine, analyst):
         return create_project(s, analyst, ProjectCreate(name="Churn", question="Will this customer churn?"))
 
 
+@pytest.fixture(autouse=True)
+def _runner_main_module():
+    """Give ``__main__`` back to the test runner after AppTests (see tests/helpers.restore_main_module)."""
+    from .helpers import restore_main_module
+
+    restore_main_module()
+    yield
+    restore_main_module()
+
+
 def shared_dataset(name: str) -> Path:
     path = SHARED_DATASETS / name
     if not path.exists():

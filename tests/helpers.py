@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 from automl_canvas.db import session_scope
@@ -9,8 +10,19 @@ from automl_canvas.jobs import queue
 from automl_canvas.jobs.worker import Worker
 
 
+#: The test runner's own ``__main__``. Streamlit's AppTest runs an app script as ``__main__`` and leaves it
+#: in ``sys.modules``; a worker's "spawn" children would then re-run that app script on start-up and die.
+_RUNNER_MAIN = sys.modules.get("__main__")
+
+
+def restore_main_module() -> None:
+    if _RUNNER_MAIN is not None:
+        sys.modules["__main__"] = _RUNNER_MAIN
+
+
 def run_queued_jobs(settings, engine) -> None:
     """Drain the queue with a real worker (child process per job)."""
+    restore_main_module()
     w = Worker(settings, engine=engine)
     while w.run(once=True):
         pass

@@ -50,6 +50,9 @@ def test_every_command_the_image_and_compose_run_exists():
 
 @pytest.mark.slow
 def test_docker_stop_of_up_hands_the_running_job_back(settings, engine, analyst, tmp_path):
+    from .e2e.harness import free_port
+
+    api_port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
@@ -57,6 +60,10 @@ def test_docker_stop_of_up_hands_the_running_job_back(settings, engine, analyst,
         "AUTOML_CANVAS_DATABASE_URL": settings.database_url,
         "AUTOML_CANVAS_JOB_HEARTBEAT_SECONDS": "0.5",
         "AUTOML_CANVAS_JOB_POLL_SECONDS": "0.1",
+        # The image's `up` also serves the API and both apps: on free ports here.
+        "AUTOML_CANVAS_API_PORT": str(api_port),
+        "AUTOML_CANVAS_ANALYST_PORT": str(free_port()),
+        "AUTOML_CANVAS_SCIENTIST_PORT": str(free_port()),
     }
     with session_scope(engine) as s:
         job_id = queue.enqueue(s, kind="diagnostic", payload={"seconds": 120}, created_by_id=analyst.id,
@@ -69,6 +76,17 @@ def test_docker_stop_of_up_hands_the_running_job_back(settings, engine, analyst,
                 return queue.get_job(s, job_id).progress.get("stage") == "sleeping"
 
         wait_for(sleeping, timeout=120)
+
+        def api_healthy():
+            import urllib.request
+
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/health", timeout=2) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+
+        wait_for(api_healthy, timeout=120)
         health = subprocess.run([sys.executable, "-m", "automl_canvas.cli", *_dockerfile_commands()["HEALTHCHECK"][1:]],
                                 env=env, capture_output=True, text=True, timeout=120, check=False)
         assert (health.returncode, health.stdout.strip()) == (0, "ok"), health.stderr
