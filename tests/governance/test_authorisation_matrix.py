@@ -61,6 +61,12 @@ def _approved(w):
     return _set_status(w, w.fresh_version(), "approved")
 
 
+def _approved_digest(w):
+    vid = _approved(w)
+    with session_scope(w.engine) as s:
+        return s.get(ModelVersion, vid).artifact_sha256
+
+
 def _active_deployment(w):
     with session_scope(w.engine) as s:
         return record_deployment(s, w.deployer, _approved(w), "staging").id
@@ -116,7 +122,7 @@ CALLS = {
     "feasibility.run": lambda w, a: submit_feasibility(w.engine, w.settings, a, w.project.id,
                                                        FeasibilityRequest(dataset_id=w.dataset_id, target="approved", budget=1)),
     "portfolio.read": lambda w, a: _in(w, lambda s: portfolio(s, a)),
-    "approval.check": lambda w, a: _in(w, lambda s: check_approval(s, a, "0" * 64)),
+    "approval.check": lambda w, a: _in(w, lambda s: check_approval(s, a, _approved_digest(w))),
     "events.read": lambda w, a: _in(w, lambda s: event_feed(s, a)),
     "webhook.manage": lambda w, a: _in(w, lambda s: list_subscriptions(s, a)),
 }
