@@ -100,7 +100,7 @@ def test_up_serves_jobs_until_interrupted(canvas, tmp_path, pg_database_url):
     env = {**os.environ, "AUTOML_CANVAS_HOME": str(tmp_path / "home"), "AUTOML_CANVAS_N_JOBS": "1"}
     if pg_database_url:
         env["AUTOML_CANVAS_DATABASE_URL"] = pg_database_url
-    up = subprocess.Popen([CLI, "up", "--workers", "1", "--no-api", "--no-apps"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    up = subprocess.Popen([CLI, "up", "--workers", "1", "--no-api", "--no-apps", "--demo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert canvas("health").stdout.strip() == "ok"
         out = canvas("train", SAMPLE_DATA / "house_prices.csv", "--target", "price", "--budget", "2", "--json", "--no-local-worker")
@@ -110,3 +110,5 @@ def test_up_serves_jobs_until_interrupted(canvas, tmp_path, pg_database_url):
         up.send_signal(signal.SIGINT)
         stdout, _ = up.communicate(timeout=30)
     assert up.returncode == 0 and "AutoML Canvas is up" in stdout and stdout.strip().endswith("stopped")
+    for name in ("ana", "sam", "sky", "dee", "max"):  # --demo: one demo user per role, passwords shown once
+        assert f"demo user {name}: password (shown once)" in stdout
