@@ -73,9 +73,8 @@ def makers_of(session: Session, version: ModelVersion) -> set[int]:
     return makers
 
 
-def transition(session: Session, actor, version: ModelVersion, action: str, *, payload: dict[str, Any] | None = None,
-               event: str | None = None, **fields: Any) -> ModelVersionPublic:
-    """Apply ``action`` to ``version`` if the state table allows it; audit it. The one place statuses change."""
+def _require_move(version: ModelVersion, action: str):
+    """The state ``action`` leads to, or InvalidTransitionError naming where it is possible from."""
     to = target_of(action, version.status)
     if to is None:
         allowed_from = ", ".join(sorted(ACTIONS.get(action, {}))) or "nowhere"
@@ -83,6 +82,13 @@ def transition(session: Session, actor, version: ModelVersion, action: str, *, p
             f"Version {version.id} is {version.status}; '{action.replace('_', ' ')}' is only possible from: {allowed_from}.",
             details={"version_id": version.id, "status": version.status, "action": action},
         )
+    return to
+
+
+def transition(session: Session, actor, version: ModelVersion, action: str, *, payload: dict[str, Any] | None = None,
+               event: str | None = None, **fields: Any) -> ModelVersionPublic:
+    """Apply ``action`` to ``version`` if the state table allows it; audit it. The one place statuses change."""
+    to = _require_move(version, action)
     old_status, old_counter = version.status, version.state_version
     values = {"status": str(to), "state_version": old_counter + 1, "status_changed_at": utcnow(), **fields}
     try:
@@ -125,8 +131,7 @@ def share(session: Session, settings: Settings, actor, version_id: int, message:
         if previous.status != ReviewState.changes_requested:
             raise InvalidTransitionError(f"Version {responds_to_version_id} is {previous.status}; only a version with "
                                          "changes requested can be answered by a new one.")
-    if target_of("share", version.status) is None:
-        transition(session, actor, version, "share")  # raises the precise error
+    _require_move(version, "share")
     dataset = get_dataset(session, actor, version.dataset_id)
     suspects = leakage_suspects_for(settings, dataset, version)
     out = transition(session, actor, version, "share", event="version.shared",
@@ -198,8 +203,7 @@ def approve(session: Session, settings: Settings, actor, version_id: int, commen
         append(session, actor, "version.self_approval_refused", "model_version", version.id, {})
         raise PermissionDeniedError(f"{actor.username} built or shared version {version_id} and can never approve it "
                                     "(maker-checker); another scientist must.")
-    if target_of("approve", version.status) is None:
-        transition(session, actor, version, "approve")  # raises the precise error
+    _require_move(version, "approve")
     comment = _text(comment, "The comment")
     justification = _text(override_justification, "The override justification")
     rules = get_project_policy(session, version.project_id)
@@ -253,8 +257,7 @@ def _decide(session: Session, settings: Settings, actor, version_id: int, action
     _require_claimer(actor, version, action.replace("_", " "))
     comment = _text(comment, "A comment saying why", required=True)
     from_status = version.status
-    if target_of(action, version.status) is None:
-        transition(session, actor, version, action)  # raises the precise error
+    _require_move(version, action)
     checks = evaluate_policy(session, settings, version)
     snapshot = build_snapshot(session, version, checks)
     transition(session, actor, version, action, event=event, payload={"comment": comment})
@@ -278,8 +281,7 @@ def revoke(session: Session, settings: Settings, actor, version_id: int, reason:
     version = _version_row(session, version_id)
     reason = _text(reason, "A reason for revoking", required=True)
     from_status = version.status
-    if target_of("revoke", version.status) is None:
-        transition(session, actor, version, "revoke")
+    _require_move(version, "revoke")
     from .deployments import end_active_deployments
 
     ended = end_active_deployments(session, version.id, "retired")
