@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,9 +57,19 @@ def read_run_marks(artifact_dir) -> dict[int, int]:
     return counts
 
 
+#: A job committed while this one's claim was in flight is not one the claim
+#: could have seen; on PostgreSQL ``started_at`` is the claim transaction's
+#: start, so a job enqueued in those few milliseconds would otherwise read as
+#: an overtaken one.
+CLAIM_WINDOW_SECONDS = 1.0
+
+
 def _waiting_ahead(ctx: JobContext) -> list[int]:
+    """Jobs that should have gone before this one and were already waiting when it was claimed."""
     me = ctx.job
     ahead = sa.or_(Job.priority > me.priority, sa.and_(Job.priority == me.priority, Job.id < me.id))
+    if me.started_at is not None:
+        ahead = sa.and_(ahead, Job.created_at < me.started_at - timedelta(seconds=CLAIM_WINDOW_SECONDS))
     with session_scope(ctx.engine) as s:
         rows = s.execute(
             sa.select(Job.id).where(Job.status == JobStatus.queued, Job.cancel_requested.is_(False), ahead).order_by(Job.id)
