@@ -131,6 +131,34 @@ class Settings(BaseSettings):
     webhook_backoff_seconds: float = 2.0
     webhook_backoff_max_seconds: float = 600.0
 
+    # Monitoring (see docs/monitoring.md)
+    #: Fraction of served records whose inputs are kept in the prediction log (outputs are always kept).
+    monitoring_input_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    #: The API writes its prediction log in batches this often (a request never waits for the database).
+    monitoring_log_flush_seconds: float = 0.5
+    #: Records waiting to be written at most; beyond it new ones are dropped (and counted), never blocking a request.
+    monitoring_log_buffer_rows: int = 50_000
+    #: Logged predictions older than this are deleted by the monitoring job.
+    monitoring_retention_days: float = 90.0
+    #: At most this many logged predictions are kept per version (the oldest go first).
+    monitoring_max_rows_per_version: int = 1_000_000
+    #: How often the worker checks each deployed version (0: only on demand).
+    monitoring_interval_seconds: float = 3600.0
+    #: A check looks at the predictions logged in this many days before it.
+    monitoring_window_days: float = 7.0
+    #: Rows of the training data sampled as the reference distribution.
+    monitoring_reference_rows: int = 20_000
+    #: Drift needs this many logged inputs, live quality this many true outcomes, before they are judged.
+    monitoring_min_rows: int = 100
+    monitoring_min_labelled_rows: int = 30
+    #: A feature (or the predictions) drifted when PSI >= this and the distribution test's p-value < the next one.
+    monitoring_psi_threshold: float = 0.2
+    monitoring_p_value: float = 0.01
+    #: The live metric is flagged when it is worse than the holdout metric by more than this fraction of it.
+    monitoring_quality_drop: float = 0.10
+    #: Feedback rows accepted in one request or file.
+    feedback_max_rows: int = 100_000
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def database_url(self) -> str:

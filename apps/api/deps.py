@@ -32,6 +32,8 @@ class Ctx:
     settings: Settings
     engine: Engine
     actor: UserPublic
+    #: The app's prediction log writer (automl_canvas.monitoring.log.PredictionLogWriter).
+    prediction_log: object = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -44,7 +46,7 @@ def current(request: Request, creds: Annotated[HTTPAuthorizationCredentials | No
     state = request.app.state.canvas
     with session_scope(state.engine) as s:
         actor = authenticate_token(s, creds.credentials if creds else None)
-    return Ctx(state.settings, state.engine, actor)
+    return Ctx(state.settings, state.engine, actor, state.prediction_log)
 
 
 ctx_dep = Annotated[Ctx, Depends(current)]

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-__all__ = ["ApproveIn", "CommentIn", "DecisionIn", "DeploymentIn", "ExplainIn", "PredictIn", "RevokeIn", "RollbackIn",
+__all__ = ["ApproveIn", "CommentIn", "DecisionIn", "DeploymentIn", "ExplainIn", "FeedbackIn", "PushPredictionsIn", "RetrainIn", "PredictIn", "RevokeIn", "RollbackIn",
            "ShareIn", "VersionSummary", "WebhookIn"]
 
 _ID = {"ge": 1, "le": 2_147_483_647}
@@ -53,6 +53,25 @@ class WebhookIn(BaseModel):
 class PredictIn(BaseModel):
     records: list[dict[str, Any]] = Field(description="One object per row: field name -> value (null when unknown).")
     explain: bool = Field(default=False, description="Also return SHAP contributions per row (slower).")
+    request_id: str | None = Field(default=None, max_length=100, description=(
+        "Your key for this request (else one is made up; the X-Request-ID header works too). Send true outcomes "
+        "later to /feedback with this id and each record's position (row)."))
+
+
+class FeedbackIn(BaseModel):
+    feedback: list[dict[str, Any]] = Field(description="Objects {request_id, row (default 0), actual}: the true outcome "
+                                                       "of a logged prediction.")
+
+
+class PushPredictionsIn(BaseModel):
+    predictions: list[dict[str, Any]] = Field(description=(
+        "Predictions served outside AutoML Canvas: {request_id, row (default 0), inputs: {field: value}, prediction, "
+        "probabilities: {class: p} (optional)}."))
+
+
+class RetrainIn(BaseModel):
+    alert_event_id: int | None = Field(default=None, ge=1, le=2_147_483_647,
+                                       description="The monitoring alert (event id) this retrain answers.")
 
 
 class ExplainIn(BaseModel):

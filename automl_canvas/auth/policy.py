@@ -60,6 +60,13 @@ POLICY: dict[str, frozenset[str]] = {
     #: webhook subscriptions (URL, event types, secret) for deployment tooling.
     "webhook.manage": frozenset({"deployer", "admin"}),
     "version.retire": frozenset({"deployer", "scientist", "admin"}),
+    # monitoring (automl_canvas/monitoring): health is for everyone; outcomes come from the business
+    # (analysts, or deployment tooling); pushed prediction records come from tooling that serves a model itself.
+    "monitoring.read": _ALL,
+    "monitoring.feedback": frozenset({"analyst", "scientist", "deployer"}),
+    "monitoring.push": frozenset({"scientist", "deployer"}),
+    "monitoring.check": frozenset({"scientist", "deployer", "admin"}),
+    "monitoring.retrain": _BUILDERS,
     # audit
     "audit.read": frozenset({"scientist", "admin"}),
     "audit.verify": frozenset({"admin", "scientist"}),

@@ -21,6 +21,7 @@ HANDLERS: dict[str, str] = {
     "mitigate": "automl_canvas.evidence.mitigation:run_mitigation_job",
     "diagnostic": "automl_canvas.jobs.diagnostics:run_diagnostic_job",
     "feasibility": "automl_canvas.feasibility.service:run_feasibility_job",
+    "monitor": "automl_canvas.monitoring.service:run_monitor_job",
 }
 
 

@@ -155,11 +155,18 @@ class Worker:
             from ..webhooks import Dispatcher
 
             dispatcher = Dispatcher(self.engine, self.settings).start()
+        # ... and queues the scheduled monitoring checks of deployed versions.
+        scheduler = None
+        if not once and self.settings.monitoring_interval_seconds > 0:
+            from ..monitoring.service import Scheduler
+
+            scheduler = Scheduler(self.engine, self.settings).start()
         try:
             return self._loop(once, idle_exit_seconds)
         finally:
-            if dispatcher is not None:
-                dispatcher.close()
+            for thread in (dispatcher, scheduler):
+                if thread is not None:
+                    thread.close()
 
     def _loop(self, once: bool, idle_exit_seconds: float | None) -> int:
         ran = 0

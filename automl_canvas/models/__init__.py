@@ -7,6 +7,8 @@ from .evidence import COMPUTED_EVIDENCE_KINDS, EVIDENCE_KINDS, Evidence, Evidenc
 from .feasibility import BusinessInputsRow, FeasibilityAssessment, FeasibilityPublic
 from .jobs import JOB_TRANSITIONS, TERMINAL_STATUSES, Job, JobPublic, JobStatus
 from .model_versions import ModelVersion, ModelVersionPublic
+from .monitoring import (MONITORING_STATUSES, PREDICTION_SOURCES, MonitoringCheck, MonitoringCheckPublic,
+                         MonitoringSchedule, PredictionLog)
 from .projects import Project, ProjectCreate, ProjectPublic
 from .review import Comment, CommentPublic, ProjectPolicy, ReviewDecision, ReviewDecisionPublic
 from .tokens import ApiToken, ApiTokenPublic
@@ -44,6 +46,12 @@ __all__ = [
     "JobStatus",
     "ModelVersion",
     "ModelVersionPublic",
+    "MONITORING_STATUSES",
+    "MonitoringCheck",
+    "MonitoringCheckPublic",
+    "MonitoringSchedule",
+    "PREDICTION_SOURCES",
+    "PredictionLog",
     "Project",
     "ProjectCreate",
     "ProjectPublic",

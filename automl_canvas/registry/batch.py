@@ -18,7 +18,8 @@ from ..datasets.parsing import read_table
 from ..db import session_scope
 from ..errors import ValidationError
 from .plain_language import batch_columns_report
-from .service import get_version, predict_frame
+from .serving import score_and_log
+from .service import get_version, load_model
 
 __all__ = ["BatchResult", "predict_upload"]
 
@@ -39,4 +40,5 @@ def predict_upload(engine: Engine, settings: Settings, actor, version_id: int, p
     report = batch_columns_report(version, [str(c) for c in rows.columns])
     if not report["ok"]:
         raise ValidationError(report["sentences"][0], details={"missing_columns": report["missing"]})
-    return BatchResult(predict_frame(settings, actor, version, rows), report["sentences"], report["extra"])
+    scored = score_and_log(engine, settings, version, load_model(settings, version), rows)
+    return BatchResult(scored, report["sentences"], report["extra"])

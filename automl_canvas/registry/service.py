@@ -23,7 +23,7 @@ from ..jobs.quotas import check_quota
 from ..models import JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
 from .artifacts import load_verified_model
 
-__all__ = ["append_predictions", "get_version", "list_versions", "load_model", "predict_file", "predict_frame", "reproduce_version", "run_reproduce_job", "submit_reproduce"]
+__all__ = ["append_predictions", "attach_predictions", "get_version", "list_versions", "load_model", "predict_file", "predict_frame", "reproduce_version", "run_reproduce_job", "submit_reproduce"]
 
 
 def list_versions(session: Session, actor, project_id: int | None = None, status: str | None = None) -> list[ModelVersionPublic]:
@@ -80,7 +80,10 @@ def predict_frame(settings: Settings, actor, version: ModelVersionPublic, rows: 
 
 def append_predictions(model, rows: pd.DataFrame) -> pd.DataFrame:
     """``rows`` with the model's prediction columns appended (a clashing name gets a trailing _)."""
-    preds = model.predict_frame(rows)
+    return attach_predictions(rows, model.predict_frame(rows))
+
+
+def attach_predictions(rows: pd.DataFrame, preds: pd.DataFrame) -> pd.DataFrame:
     clash = [c for c in preds.columns if c in rows.columns]
     return pd.concat([rows, preds.rename(columns={c: f"{c}_" for c in clash})], axis=1)
 

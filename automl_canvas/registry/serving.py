@@ -27,9 +27,9 @@ from ..errors import NotFoundError, PermissionDeniedError, ValidationError
 from ..models import ModelVersion
 from ..serialization import json_safe
 from .release import RELEASED_STATES
-from .service import append_predictions, load_model
+from .service import attach_predictions, load_model
 
-__all__ = ["confidence_label", "predict_batch_file", "predict_records", "validate_records"]
+__all__ = ["confidence_label", "predict_batch_file", "predict_records", "score_and_log", "validate_records"]
 
 _COLUMNS = (ModelVersion.id, ModelVersion.status, ModelVersion.task, ModelVersion.target, ModelVersion.artifact_path,
             ModelVersion.artifact_sha256, ModelVersion.feature_schema)
@@ -111,8 +111,16 @@ def validate_records(feature_schema: dict[str, Any], records: Any, max_rows: int
 
 
 def predict_records(session: Session, settings: Settings, actor, version_id: int, records: Any,
-                    explain: bool = False) -> dict[str, Any]:
-    """Predictions (and class probabilities with a confidence label; optionally SHAP contributions) per record."""
+                    explain: bool = False, *, log=None, request_id: str | None = None) -> dict[str, Any]:
+    """Predictions (and class probabilities with a confidence label; optionally SHAP contributions) per record.
+
+    With ``log`` (a :class:`~automl_canvas.monitoring.log.PredictionLogWriter`), a released version's
+    predictions are queued for the prediction log under ``request_id`` (a new one when not given), which
+    the answer carries so the caller can send the true outcome later.
+    """
+    from ..monitoring.log import check_request_id, is_logged, new_request_id, prediction_rows
+
+    request_id = check_request_id(request_id) if request_id is not None else new_request_id()
     version = _serving_version(session, actor, version_id)
     frame = validate_records(version.feature_schema, records, settings.predict_max_rows)
     if explain and len(frame) > settings.predict_max_explained_rows:
@@ -130,13 +138,19 @@ def predict_records(session: Session, settings: Settings, actor, version_id: int
             top = max(probs.values())
             item.update(probabilities=probs, confidence=top, confidence_label=confidence_label(top))
         results.append(item)
+    logged = log is not None and is_logged(version.status)
+    if logged:
+        inputs = [{k: r[k] for k in frame.columns} for r in records]
+        log.submit(prediction_rows(version_id, request_id, inputs, results, classes, "api",
+                                   settings.monitoring_input_sample_rate))
     if explain:
         from ..evidence.service import explain_version_row, explanation_background
 
         background = explanation_background(session, settings, actor, version_id)
         for item, rec in zip(results, frame.to_dict(orient="records")):
             item["contributions"] = explain_version_row(settings, version, background, rec)["explanation"]
-    return json_safe({"version_id": version_id, "task": version.task, "predictions": results})
+    return json_safe({"version_id": version_id, "task": version.task, "request_id": request_id, "logged": logged,
+                      "predictions": results})
 
 
 def predict_batch_file(engine: Engine, settings: Settings, actor, version_id: int, path: Path,
@@ -146,4 +160,18 @@ def predict_batch_file(engine: Engine, settings: Settings, actor, version_id: in
         version = _serving_version(s, actor, version_id)
     rows = read_table(Path(path), filename or Path(path).name, max_bytes=settings.max_upload_bytes,
                       max_columns=settings.max_columns, min_rows=1)
-    return append_predictions(load_model(settings, version), rows)
+    return score_and_log(engine, settings, version, load_model(settings, version), rows)
+
+
+def score_and_log(engine: Engine, settings: Settings, version, model, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with prediction columns appended; a released version's predictions go to the prediction log
+    (one request id for the whole file, its rows numbered in file order)."""
+    from ..monitoring.log import frame_rows, is_logged, new_request_id, write_rows
+
+    preds = model.predict_frame(rows)
+    if is_logged(version.status):
+        inputs = rows[[c for c in model.input_columns if c in rows.columns]]
+        with engine.begin() as conn:
+            write_rows(conn, frame_rows(version.id, new_request_id(), inputs, preds, "batch",
+                                        settings.monitoring_input_sample_rate))
+    return attach_predictions(rows, preds)

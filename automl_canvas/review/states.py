@@ -57,6 +57,7 @@ EVENT_ACTIONS = (
     "version.shared", "version.withdrawn", "version.claimed", "version.released", "version.approved",
     "version.approval_recorded", "version.rejected", "version.changes_requested", "version.superseded",
     "version.retired", "version.revoked", "version.undeployed", "deployment.recorded", "deployment.rolled_back",
+    "monitoring.alert",
 )
 
 

@@ -34,8 +34,13 @@ def resolve_for_dataset(settings: Settings, dataset, request: TrainingRequest) -
     )
 
 
-def submit_training(engine: Engine, settings: Settings, actor, dataset_id: int, request: TrainingRequest, priority: int = 0) -> JobPublic:
-    """Validate the request now (clear errors before anything is queued), then queue it."""
+def submit_training(engine: Engine, settings: Settings, actor, dataset_id: int, request: TrainingRequest, priority: int = 0,
+                    extra_payload: dict | None = None) -> JobPublic:
+    """Validate the request now (clear errors before anything is queued), then queue it.
+
+    ``extra_payload``: what the job does once the version exists (``retrain``: compare with the
+    deployed version and share it for review; see automl_canvas/monitoring/retrain.py).
+    """
     require(actor, "model.train")
     with session_scope(engine) as s:
         dataset = get_dataset(s, actor, dataset_id)
@@ -45,7 +50,8 @@ def submit_training(engine: Engine, settings: Settings, actor, dataset_id: int, 
         job = queue.enqueue(
             s,
             kind="train",
-            payload={"dataset_id": dataset_id, "request": request.model_dump(), "resolved": spec.to_dict()},
+            payload={"dataset_id": dataset_id, "request": request.model_dump(), "resolved": spec.to_dict(),
+                     **(extra_payload or {})},
             created_by_id=actor.id,
             project_id=dataset.project_id,
             priority=priority,
@@ -84,6 +90,17 @@ def run_training_job(ctx: JobContext) -> None:
         ray_address=settings.ray_address,
         concurrent_trials=settings.ray_concurrent_trials,
     )
+    retrain = ctx.job.payload.get("retrain")
+    comparison = None
+    if retrain:
+        from ..monitoring.retrain import compare_with_deployed
+        from ..registry.service import get_version
+
+        ctx.progress(stage="comparing with the deployed version", force=True)
+        with session_scope(engine) as s:
+            parent = get_version(s, actor, retrain["version_id"])
+        comparison = compare_with_deployed(settings, parent, outcome.model, df, spec, settings.holdout_fraction,
+                                           settings.validation_fraction)
     ctx.progress(stage="saving the model", force=True)
     digest, rel, size = save_model(settings, outcome.model)
     for attempt in range(5):
@@ -101,6 +118,12 @@ def run_training_job(ctx: JobContext) -> None:
                     "best_learner": version.best_learner,
                     "artifact_sha256": version.artifact_sha256,
                 }
+                if retrain:
+                    from ..monitoring.retrain import enter_review
+
+                    enter_review(s, settings, actor, version.id, retrain, comparison)
+                    result["comparison"] = json_safe(comparison)
+                    result["retrain_of_version_id"] = retrain["version_id"]
                 if settings.evidence_after_training:
                     from ..evidence.service import enqueue_evidence
 

@@ -20,4 +20,4 @@ def health(request: Request):
     if current != head:
         return error_response(503, "unavailable", f"The database schema is at '{current or 'empty'}', newest is '{head}': "
                               "run `automl-canvas init`.")
-    return {"status": "ok", "schema": current}
+    return {"status": "ok", "schema": current, "prediction_log": request.app.state.canvas.prediction_log.stats()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -20,10 +20,13 @@ router = APIRouter(tags=["predict"])
 
 
 @router.post("/model-versions/{version_id}/predict",
-             summary="Score records (approved/deployed versions; scientists may test any)")
-def predict(version_id: Id, body: PredictIn, ctx: ctx_dep):
+             summary="Score records (approved/deployed versions; scientists may test any); logged for monitoring")
+def predict(version_id: Id, body: PredictIn, ctx: ctx_dep,
+            x_request_id: Annotated[str | None, Header(max_length=100)] = None):
     with ctx.session() as s:
-        return JSONResponse(predict_records(s, ctx.settings, ctx.actor, version_id, body.records, body.explain))
+        out = predict_records(s, ctx.settings, ctx.actor, version_id, body.records, body.explain,
+                              log=ctx.prediction_log, request_id=body.request_id or x_request_id)
+    return JSONResponse(out, headers={"X-Request-ID": out["request_id"]})
 
 
 def _write(frame, folder, fmt: str):
