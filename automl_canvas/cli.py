@@ -516,11 +516,12 @@ def mitigate(state: _State, version_id: int, sensitive: str, constraint: str, as
 if __name__ == "automl_canvas.cli":  # commands in their own modules, registered on the package's copy of `main`
     from .cli_feasibility import feasibility, inputs, portfolio
     from .cli_governance import register as _register_governance
+    from .cli_monitoring import monitor
     from .cli_serve import register as _register_serve
 
     _register_governance()
     _register_serve(main)
-    for _command in (feasibility, inputs, portfolio):
+    for _command in (feasibility, inputs, portfolio, monitor):
         main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover - `python -m automl_canvas.cli` runs the package's copy, which has every command

@@ -138,3 +138,27 @@ def write_report(out_dir: Path, name: str, data: Any, md_lines: list[str]) -> Pa
     stem.with_suffix(".md").write_text("\n".join(md_lines), encoding="utf-8")
     print(f"wrote {stem.with_suffix('.md')}")
     return stem.with_suffix(".md")
+
+
+def train_and_approve(settings, engine, analyst, scientist, dataset_id: int, request) -> dict:
+    """Train ``request`` with a real worker in this process, then share, claim and approve the version
+    (with an override: benchmark worlds have no evidence). Returns the training job's result."""
+    from automl_canvas.db import session_scope
+    from automl_canvas.jobs.queue import get_job
+    from automl_canvas.jobs.worker import Worker
+    from automl_canvas.review import approve, claim, share
+    from automl_canvas.training.service import submit_training
+
+    job = submit_training(engine, settings, analyst, dataset_id, request)
+    worker = Worker(settings, engine=engine)
+    while worker.run(once=True):
+        pass
+    with session_scope(engine) as s:
+        j = get_job(s, job.id)
+    assert j.status == "succeeded", j.error
+    vid = j.result["version_id"]
+    with session_scope(engine) as s:
+        share(s, settings, analyst, vid)
+        claim(s, scientist, vid)
+        approve(s, settings, scientist, vid, override_justification="benchmark world")
+    return j.result

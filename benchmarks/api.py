@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, RESULTS, dump_json, header_lines, loadavg, machine_info, now_iso, today
+from _common import REPO, RESULTS, dump_json, header_lines, loadavg, machine_info, now_iso, today, train_and_approve
 
 TARGETS = {"predict_p50_ms": 5.0, "predict_p99_ms": 20.0, "list_p99_ms": 20.0, "batch_100k_s": 2.0}
 
@@ -47,12 +47,8 @@ def build_world(home: Path, budget: float) -> dict:
     from automl_canvas.config import Settings
     from automl_canvas.datasets.service import ingest_file
     from automl_canvas.db import init_db, make_engine, session_scope
-    from automl_canvas.jobs.queue import get_job
-    from automl_canvas.jobs.worker import Worker
     from automl_canvas.models import ProjectCreate
     from automl_canvas.projects import create_project
-    from automl_canvas.review import approve, claim, share
-    from automl_canvas.training.service import submit_training
     from automl_canvas.training.spec import TrainingRequest
 
     settings = Settings(home=home, evidence_after_training=False)
@@ -66,21 +62,10 @@ def build_world(home: Path, budget: float) -> dict:
         token = create_token(s, settings, dee, name="bench")[1]
         project = create_project(s, ana, ProjectCreate(name="Churn"))
     ds = ingest_file(engine, settings, ana, project.id, REPO / "sample_data" / "churn.csv")
-    job = submit_training(engine, settings, ana, ds.id, TrainingRequest(target="churned", budget=budget, learners=["lgbm"],
-                                                                          excluded_columns=["customer_id"]))
-    w = Worker(settings, engine=engine)
-    while w.run(once=True):
-        pass
-    with session_scope(engine) as s:
-        j = get_job(s, job.id)
-    assert j.status == "succeeded", j.error
-    vid = j.result["version_id"]
-    with session_scope(engine) as s:
-        share(s, settings, ana, vid)
-        claim(s, sam, vid)
-        approve(s, settings, sam, vid, override_justification="benchmark")
+    result = train_and_approve(settings, engine, ana, sam, ds.id, TrainingRequest(
+        target="churned", budget=budget, learners=["lgbm"], excluded_columns=["customer_id"]))
     engine.dispose()
-    return {"token": token, "version_id": vid, "learner": j.result["best_learner"]}
+    return {"token": token, "version_id": result["version_id"], "learner": result["best_learner"]}
 
 
 def start_server(home: Path, port: int) -> subprocess.Popen:

@@ -26,7 +26,15 @@ from ..audit import append
 from ..config import Settings
 from ..datasets.service import load_frame
 from ..db import session_scope, utcnow
-from ..models import Dataset, DatasetPublic, MonitoringCheck, MonitoringCheckPublic, ModelVersion, ModelVersionPublic, PredictionLog
+from ..models import (
+    Dataset,
+    DatasetPublic,
+    ModelVersion,
+    ModelVersionPublic,
+    MonitoringCheck,
+    MonitoringCheckPublic,
+    PredictionLog,
+)
 from ..registry.service import load_model
 from .drift import DriftResult, categorical_drift, numeric_drift, to_numeric
 from .quality import live_quality

@@ -18,6 +18,7 @@ Evidently do):
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -68,8 +69,8 @@ def to_numeric(values: pd.Series | np.ndarray, kind: str = "numeric") -> np.ndar
     s = pd.Series(values)
     if kind == "datetime":
         parsed = pd.to_datetime(s, errors="coerce", utc=True, format="mixed")
-        out = parsed.astype("int64").astype(float) / 1e9
-        return np.where(parsed.isna(), np.nan, out)
+        # Division by a Timedelta, not astype(int64): pandas 3 keeps s/ms/us resolutions, not always ns.
+        return ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
 
 
@@ -110,7 +111,7 @@ def _edge_labels(edges: np.ndarray) -> list[str]:
     if not len(edges):
         return ["all values"]
     f = [f"{x:.4g}" for x in edges]
-    return [f"< {f[0]}"] + [f"{a} to {b}" for a, b in zip(f, f[1:])] + [f">= {f[-1]}"]
+    return [f"< {f[0]}"] + [f"{a} to {b}" for a, b in pairwise(f)] + [f">= {f[-1]}"]
 
 
 def _bins(labels: list[str], ref: np.ndarray, cur: np.ndarray) -> list[dict[str, Any]]:
@@ -118,16 +119,21 @@ def _bins(labels: list[str], ref: np.ndarray, cur: np.ndarray) -> list[dict[str,
     return [{"bin": lab, "reference": round(float(a), 4), "live": round(float(b), 4)} for lab, a, b in zip(labels, r, c)]
 
 
+def _labels(values) -> pd.Series:
+    s = pd.Series(values, dtype=object).reset_index(drop=True)
+    return s.astype(str).where(s.notna(), MISSING)
+
+
 def categorical_drift(reference: pd.Series, live: pd.Series, top: int = 20) -> DriftResult:
-    ref = pd.Series(reference, dtype=object).map(lambda v: MISSING if v is None or v != v else str(v))
-    cur = pd.Series(live, dtype=object).map(lambda v: MISSING if v is None or v != v else str(v))
+    ref, cur = _labels(reference), _labels(live)
     kept = [c for c in ref[ref != MISSING].value_counts().index[:top]]
     labels = kept + [OTHER, MISSING]
     index = {c: i for i, c in enumerate(kept)}
 
     def counts(s: pd.Series) -> np.ndarray:
-        codes = s.map(lambda v: len(kept) + 1 if v == MISSING else index.get(v, len(kept)))
-        return np.bincount(codes.to_numpy(dtype=int), minlength=len(labels))
+        codes = s.map(index).fillna(len(kept)).to_numpy(dtype=int).copy()  # copy-on-write arrays are read-only
+        codes[(s == MISSING).to_numpy()] = len(kept) + 1
+        return np.bincount(codes, minlength=len(labels))
 
     ref_counts, cur_counts = counts(ref), counts(cur)
     table = np.vstack([ref_counts, cur_counts])

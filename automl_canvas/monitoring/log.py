@@ -22,8 +22,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import sqlalchemy as sa
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 

@@ -21,8 +21,18 @@ from ..config import Settings
 from ..db import session_scope, utcnow
 from ..jobs import queue
 from ..jobs.context import JobContext
-from ..models import (Deployment, Job, JobPublic, JobStatus, ModelVersion, MonitoringCheck, MonitoringCheckPublic,
-                      MonitoringSchedule, PredictionLog, User)
+from ..models import (
+    Deployment,
+    Job,
+    JobPublic,
+    JobStatus,
+    ModelVersion,
+    MonitoringCheck,
+    MonitoringCheckPublic,
+    MonitoringSchedule,
+    PredictionLog,
+    User,
+)
 from .checks import prune_log, run_check
 from .feedback import monitored_version
 
@@ -33,8 +43,8 @@ log = logging.getLogger(__name__)
 
 #: state -> (badge text, sentence for the analyst)
 HEALTH_LABELS: dict[str, tuple[str, str]] = {
-    "still_accurate": ("Still accurate", "The latest check found the inputs and, where outcomes came back, the accuracy "
-                                         "in line with what the model was approved on."),
+    "still_accurate": ("Still accurate", ("The latest check found the inputs and, where outcomes came back, the accuracy "
+                                          "in line with what the model was approved on.")),
     "needs_attention": ("Needs attention", "The latest check found something that changed; a data scientist has been alerted."),
     "not_checked": ("Not checked yet", "The model is deployed but has not been checked yet; checks run on a schedule."),
     "waiting_for_data": ("Waiting for data", "Too few predictions or outcomes have come back to judge the model yet."),

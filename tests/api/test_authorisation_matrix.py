@@ -68,6 +68,16 @@ MATRIX = [
     ("POST", "/api/v1/projects/{m}/feasibility", {"dataset_id": 1, "target": "churned"}, BUILDERS),
     ("GET", "/api/v1/projects/{m}/feasibility", None, {"analyst", "scientist", "admin"}),
     ("GET", "/api/v1/portfolio", None, {"analyst", "scientist", "admin"}),
+    ("POST", "/api/v1/model-versions/{m}/feedback", {"feedback": [{"request_id": "r", "actual": "yes"}]},
+     {"analyst", "scientist", "deployer"}),
+    ("UPLOAD", "/api/v1/model-versions/{m}/feedback/file", None, {"analyst", "scientist", "deployer"}),
+    ("POST", "/api/v1/model-versions/{m}/predictions", {"predictions": [{"request_id": "r"}]}, {"scientist", "deployer"}),
+    ("GET", "/api/v1/model-versions/{a}/health", None, ALL),
+    ("GET", "/api/v1/model-versions/{a}/monitoring", None, ALL),
+    ("GET", "/api/v1/model-versions/{a}/monitoring/checks", None, ALL),
+    ("POST", "/api/v1/model-versions/{m}/monitoring/checks", None, {"scientist", "deployer", "admin"}),
+    ("POST", "/api/v1/model-versions/{m}/retrain", {}, BUILDERS),
+    ("GET", "/api/v1/monitoring", None, ALL),
 ]
 
 

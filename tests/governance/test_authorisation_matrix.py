@@ -29,6 +29,9 @@ from automl_canvas.feasibility.service import FeasibilityRequest, get_inputs, po
 from automl_canvas.evidence.service import list_evidence, submit_evidence
 from automl_canvas.jobs.service import cancel_job, get_job_for
 from automl_canvas.models import ROLES, ModelVersion, ProjectCreate
+from automl_canvas.monitoring.feedback import push_predictions, record_feedback
+from automl_canvas.monitoring.retrain import retrain_from_feedback
+from automl_canvas.monitoring.service import submit_check, version_health
 from automl_canvas.projects import create_project, list_projects
 from automl_canvas.registry.service import get_version, list_versions, predict_frame, submit_reproduce
 from automl_canvas.review import (add_comment, audit_trail, claim, list_audit_events, list_comments, list_deployments,
@@ -125,6 +128,13 @@ CALLS = {
     "approval.check": lambda w, a: _in(w, lambda s: check_approval(s, a, _approved_digest(w))),
     "events.read": lambda w, a: _in(w, lambda s: event_feed(s, a)),
     "webhook.manage": lambda w, a: _in(w, lambda s: list_subscriptions(s, a)),
+    # A version never deployed: an allowed role gets past the role check to "never deployed".
+    "monitoring.read": lambda w, a: _in(w, lambda s: version_health(s, a, w.trained_id)),
+    "monitoring.feedback": lambda w, a: _in(w, lambda s: record_feedback(s, w.settings, a, w.fresh_version(),
+                                                                          [{"request_id": "r1", "actual": "yes"}])),
+    "monitoring.push": lambda w, a: _in(w, lambda s: push_predictions(s, w.settings, a, w.fresh_version(), [{}])),
+    "monitoring.check": lambda w, a: submit_check(w.engine, w.settings, a, w.fresh_version()),
+    "monitoring.retrain": lambda w, a: retrain_from_feedback(w.engine, w.settings, a, w.fresh_version()),
 }
 
 

@@ -10,8 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from automl_canvas.models import JobPublic, MonitoringCheckPublic
 from automl_canvas.monitoring.feedback import feedback_from_file, push_predictions, record_feedback
 from automl_canvas.monitoring.retrain import retrain_from_feedback
-from automl_canvas.monitoring.service import (list_checks, monitored_versions, monitoring_overview, submit_check,
-                                              version_health)
+from automl_canvas.monitoring.service import list_checks, monitored_versions, monitoring_overview, submit_check, version_health
 
 from ..deps import Ctx, Id, ctx_dep
 from ..schemas import FeedbackIn, PushPredictionsIn, RetrainIn
