@@ -30,6 +30,7 @@ from ..db import session_scope
 from ..errors import PermissionDeniedError, ValidationError
 from ..models import AuditEvent, ModelVersion, ModelVersionPublic, PredictionLog
 from ..training.metrics import score
+from ..serialization import json_safe
 from .feedback import monitored_version
 
 __all__ = ["compare_with_deployed", "enter_review", "feedback_frame", "retrain_from_feedback"]
@@ -163,6 +164,8 @@ def enter_review(session: Session, settings: Settings, actor, version_id: int, r
     row = session.get(ModelVersion, version_id)
     parent = session.get(ModelVersion, retrain["version_id"])
     row.origin, row.parent_version_id = "retrain", parent.id
+    # Kept with the recipe: what the version was trained on (and why) is part of reproducing it.
+    row.recipe = json_safe({**(row.recipe or {}), "retrain": {**retrain, "comparison": comparison}})
     new, old = comparison.get("new_version"), comparison.get("deployed_version")
     verdict = ("" if new is None or old is None else
                f" On the same {comparison['holdout_rows']:,} holdout rows its {comparison['metric']} is {new:.4f} against "

@@ -124,6 +124,7 @@ def test_drift_quality_alert_and_retrain(flywheel):
         new = s.get(ModelVersion, new_id)
         assert (new.status, new.origin, new.parent_version_id) == ("pending_review", "retrain", fw.deployed_id)
         assert any("Retrained from deployed version" in n["message"] for n in new.notes)
+        assert new.recipe["retrain"]["comparison"] == comparison and new.recipe["retrain"]["alert"]["id"] == alert["id"]
     queue = fw.client.get("/api/v1/review-queue", headers=fw.headers("sam")).json()
     assert new_id in [item["version_id"] for item in queue], queue
     shared = fw.client.get("/api/v1/events?type=version.shared", headers=fw.headers("sam")).json()["events"]

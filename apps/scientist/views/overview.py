@@ -25,6 +25,24 @@ def _metrics_table(ctx: Ctx) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _retrain_comparison(v) -> None:
+    """A retrain from monitoring: the deployed version measured on this version's holdout rows."""
+    retrain = (v.recipe or {}).get("retrain") or {}
+    c = retrain.get("comparison") or {}
+    if not c:
+        return
+    st.subheader("Compared with the deployed version")
+    st.dataframe(pd.DataFrame([
+        {"model": f"this version (v{v.version})", f"{c['metric']} on the same holdout": c.get("new_version")},
+        {"model": f"deployed version (#{c['deployed_version_id']})", f"{c['metric']} on the same holdout": c.get("deployed_version")},
+    ]), hide_index=True)
+    alert = retrain.get("alert") or {}
+    st.caption(f"Retrained on {retrain.get('original_rows', 0):,} original rows plus {retrain.get('feedback_rows', 0):,} "
+               f"logged predictions with true outcomes, measured on {c.get('holdout_rows', 0):,} holdout rows"
+               + (f"; answers alert #{alert['id']}: {alert.get('message', '')}" if alert else "") + ". "
+               f"The deployed version's own holdout score was {c.get('deployed_version_recorded_holdout')}.")
+
+
 def render(ctx: Ctx) -> None:
     v = ctx.version
     c1, c2, c3, c4 = st.columns(4)
@@ -41,6 +59,7 @@ def render(ctx: Ctx) -> None:
     st.subheader("Holdout metrics")
     st.dataframe(_metrics_table(ctx), hide_index=True)
     st.caption(f"{ctx.review['grade']['grade']}: {ctx.review['grade']['reason']}")
+    _retrain_comparison(v)
     for note in v.notes or []:
         (st.warning if note.get("severity") in ("warning", "critical") else st.info)(note.get("message", ""))
 
