@@ -143,5 +143,7 @@ def shared_dataset(name: str) -> Path:
     return path
 
 
-# A trained, explained, shared model world built once per session (tests/review_world.py).
+# Worlds built with the product: a deployed Pima diabetes model behind the approval API, one per test module
+# (tests/monitoring_world.py); a trained, explained, shared model world built once per session (tests/review_world.py).
+from .monitoring_world import flywheel  # noqa: F401
 from .review_world import review_world  # noqa: F401

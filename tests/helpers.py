@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
 
 from automl_canvas.db import session_scope
 from automl_canvas.jobs import queue
@@ -41,3 +45,42 @@ def wait_for(fn, timeout=30.0, interval=0.1):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+@contextmanager
+def app_environment(env: dict[str, str]) -> Iterator[None]:
+    """Point the Streamlit apps at a test world for AppTests: its environment variables set and the settings and
+    Streamlit caches cleared on the way in and out (an app builds its world once per process, from the environment)."""
+    import streamlit as st
+
+    from automl_canvas.config import get_settings
+
+    def clear() -> None:
+        get_settings.cache_clear()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        clear()
+        try:
+            yield
+        finally:
+            clear()
+
+
+def open_app_test(script, user_id: int, page: str | None = None, timeout: float = 180, **state):
+    """An AppTest of the app at ``script``, signed in as ``user_id`` (what the sign-in form keeps), with ``state``
+    preset, run once, then on ``page`` (a path relative to the script, e.g. ``"pages/monitoring.py"``) if given."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(script), default_timeout=timeout)
+    at.session_state["canvas_user_id"] = user_id
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at

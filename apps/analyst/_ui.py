@@ -22,8 +22,8 @@ from automl_canvas.models import DatasetPublic, ModelVersionPublic, ProjectPubli
 from automl_canvas.projects import get_project
 from automl_canvas.registry.service import list_versions
 
-__all__ = ["db", "evidence_or_none", "page", "performance_detail", "pick_dataset", "pick_version", "require_project",
-           "saved_upload", "user", "version_label"]
+__all__ = ["db", "deployed_health", "evidence_or_none", "page", "performance_detail", "pick_dataset", "pick_version",
+           "require_project", "saved_upload", "user", "version_label"]
 
 PROJECT, DATASET, VERSION = "project_id", "dataset_id", "version_id"
 
@@ -101,6 +101,16 @@ def evidence_or_none(actor: UserPublic, version_id: int, kind: str):
             return get_evidence(s, actor, version_id, kind)
         except NotFoundError:
             return None
+
+
+def deployed_health(actor: UserPublic, version_id: int) -> dict | None:
+    """How a deployed model is doing (the core's badge words and sentence), or None for a model never deployed:
+    an analyst's draft has nothing to monitor, so it gets no badge at all rather than a grey "Not deployed"."""
+    from automl_canvas.monitoring.service import version_health
+
+    with db() as s:
+        health = version_health(s, actor, version_id)
+    return None if health["state"] == "not_deployed" else health
 
 
 def performance_detail(actor: UserPublic, version_id: int) -> dict | None:

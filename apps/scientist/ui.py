@@ -12,15 +12,32 @@ from typing import Any
 
 import streamlit as st
 
-from apps.common import get_world, show_error
+from apps.common import current_user, get_world, show_error
 from automl_canvas.db import session_scope
 from automl_canvas.jobs import queue
+from automl_canvas.models import UserPublic
 
-__all__ = ["SELECTED", "act", "figure", "flash", "job_status", "read", "selected_version", "show_job", "version_label",
-           "watch_job"]
+__all__ = ["ROLES", "SELECTED", "act", "figure", "flash", "job_status", "read", "reviewer", "selected_version", "show_job",
+           "version_label", "watch_job"]
 
 #: Session-state key of the version the reviewer is looking at.
 SELECTED = "review_version_id"
+#: Who may use the dashboard (app.py's sign-in gate and :func:`reviewer`).
+ROLES = frozenset({"scientist", "admin"})
+
+
+def reviewer() -> UserPublic:
+    """The signed-in scientist or admin, or a warning and a stop.
+
+    app.py's gate normally runs first, but Streamlit runs a script under ``pages/`` on its own (without app.py)
+    while no run of app.py has reached ``st.navigation`` in this server process yet, for instance when everyone
+    so far stopped at the sign-in form; a page that calls this stays closed then too.
+    """
+    user = current_user()
+    if user is None or not (user.role_set & ROLES):
+        st.warning("This page is part of the review dashboard: sign in on its start page as a scientist or admin.")
+        st.stop()
+    return user
 
 
 def read(fn: Callable[..., Any], *args, **kwargs) -> Any:

@@ -17,29 +17,9 @@ from automl_canvas.models import ModelVersion
 from automl_canvas.webhooks import dispatch_once, verify_signature
 from tests.api.test_webhooks import Receiver
 
-from .conftest import TARGET
+from ..monitoring_world import FEATURES, TARGET
 
 pytestmark = pytest.mark.slow
-
-FEATURES = ["preg", "plas", "pres", "skin", "insu", "mass", "pedi", "age"]
-
-
-def _predict(fw, rows, request_id, user="dee"):
-    records = rows[FEATURES].to_dict(orient="records")
-    r = fw.client.post(f"/api/v1/model-versions/{fw.deployed_id}/predict", headers=fw.headers(user),
-                       json={"records": records, "request_id": request_id})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["request_id"] == request_id == r.headers["x-request-id"] and body["logged"] is True
-    return body
-
-
-def _feedback(fw, request_id, labels, user="ana"):
-    items = [{"request_id": request_id, "row": i, "actual": y} for i, y in enumerate(labels)]
-    r = fw.client.post(f"/api/v1/model-versions/{fw.deployed_id}/feedback", headers=fw.headers(user), json={"feedback": items})
-    assert r.status_code == 200, r.text
-    return r.json()
-
 
 def _check(fw, user="sam"):
     r = fw.client.post(f"/api/v1/model-versions/{fw.deployed_id}/monitoring/checks", headers=fw.headers(user))
@@ -60,8 +40,8 @@ def test_drift_quality_alert_and_retrain(flywheel):
     shifted["plas"] = shifted["plas"] + 60  # the simulated drift: one feature moves, the others do not
 
     # Normal traffic with correct outcomes: nothing to report.
-    _predict(fw, control, "control")
-    fb = _feedback(fw, "control", control[TARGET].tolist())
+    fw.predict(control, "control")
+    fb = fw.feedback("control", control[TARGET].tolist())
     assert (fb["recorded"], fb["unknown"]) == (300, 0)
     overview = _check(fw)
     first = overview["checks"][0]
@@ -78,8 +58,8 @@ def test_drift_quality_alert_and_retrain(flywheel):
         sub = fw.client.post("/api/v1/webhooks", headers=fw.headers("dee"),
                              json={"url": hook.url, "event_types": ["monitoring.alert"], "secret": "s" * 24})
         assert sub.status_code == 201, sub.text
-        _predict(fw, shifted, "drifted")
-        _feedback(fw, "drifted", flipped)
+        fw.predict(shifted, "drifted")
+        fw.feedback("drifted", flipped)
         overview = _check(fw)
         second = overview["checks"][0]
         assert second["status"] == "attention"

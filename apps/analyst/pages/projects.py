@@ -1,9 +1,10 @@
-"""Projects: one business question each; create one, pick one, see its datasets and models."""
+"""Projects: one business question each; create one, pick one, see its datasets and models (and how the ones in use
+are doing)."""
 
 import streamlit as st
 
-from apps.analyst._ui import PROJECT, db, user, version_label
-from apps.common import friendly
+from apps.analyst._ui import PROJECT, db, deployed_health, user, version_label
+from apps.common import friendly, health_badge
 from automl_canvas.datasets.service import list_datasets
 from automl_canvas.models import ProjectCreate
 from automl_canvas.projects import create_project, list_projects
@@ -64,5 +65,10 @@ st.subheader("Models")
 if versions:
     st.dataframe([{"model": version_label(v), "grade": grade_version(v).grade, "built": v.created_at.strftime("%Y-%m-%d %H:%M")}
                   for v in reversed(versions)], hide_index=True)
+    with friendly("checking how the models in use are doing"):
+        for v in reversed(versions):
+            health = deployed_health(me, v.id)
+            if health is not None:
+                health_badge(health, prefix=f"Model {v.version} in use: ")
 else:
     st.write("No models yet: upload data, then build one.")

@@ -1,10 +1,11 @@
-"""Results: the grade and its reason, the metrics in words, the top drivers, the usual mistakes, what to watch."""
+"""Results: the grade and its reason, the metrics in words, the top drivers, the usual mistakes, what to watch;
+for a model in use, whether it is still accurate (the monitoring badge)."""
 
 import pandas as pd
 import streamlit as st
 
-from apps.analyst._ui import db, evidence_or_none, page, performance_detail, pick_version
-from apps.common import friendly
+from apps.analyst._ui import db, deployed_health, evidence_or_none, page, performance_detail, pick_version
+from apps.common import friendly, health_badge
 from automl_canvas.datasets.readiness import check_target, row_noun
 from automl_canvas.datasets.service import get_dataset
 from automl_canvas.registry.grade import grade_version
@@ -13,6 +14,11 @@ from automl_canvas.registry.plain_language import drivers, metrics_in_words, mis
 me, project, world = page("Results", "Everything here is measured on rows the model never saw while it was built.")
 
 version = pick_version(me, project)
+
+with friendly("checking how the model is doing in use"):
+    health = deployed_health(me, version.id)
+    if health is not None:
+        health_badge(health, prefix="In use: ")
 
 with friendly("showing the results"):
     with db() as s:

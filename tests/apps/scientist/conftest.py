@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import app_environment, open_app_test
+
 APP = Path(__file__).resolve().parents[3] / "apps" / "scientist" / "app.py"
 TABS = ("Overview", "Leaderboard", "Data", "Explanations", "Fairness", "Reproducibility", "Decision", "History")
 
@@ -13,37 +15,16 @@ TABS = ("Overview", "Leaderboard", "Data", "Explanations", "Fairness", "Reproduc
 @pytest.fixture(scope="module")
 def world(review_world):
     """The review world, with the app's settings read from its environment and every cache cleared."""
-    import streamlit as st
-
-    from automl_canvas.config import get_settings
-
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in review_world.env().items():
-            mp.setenv(key, value)
-        get_settings.cache_clear()
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    with app_environment(review_world.env()):
         yield review_world
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 @pytest.fixture
 def open_app(world):
     """``open_app("sam", page=None, **state)``: an AppTest of the dashboard, signed in, run once."""
-    from streamlit.testing.v1 import AppTest
 
     def _open(username: str = "sam", page: str | None = None, **state):
-        at = AppTest.from_file(str(APP), default_timeout=180)
-        at.session_state["canvas_user_id"] = world.users[username].id
-        for key, value in state.items():
-            at.session_state[key] = value
-        at.run()
-        if page:
-            at.switch_page(page)
-            at.run()
-        return at
+        return open_app_test(APP, world.users[username].id, page, **state)
 
     return _open
 

@@ -1,7 +1,8 @@
 """One real deployed model for the monitoring tests: the Pima diabetes table, a tiny FLAML search by a real
 worker, shared, approved and deployed through the review workflow, behind the real approval API.
 
-Module-scoped per test module that asks for it; PostgreSQL runs get a database of their own.
+Module-scoped per test module that asks for it (``tests/monitoring`` and the Monitoring pages' AppTests in
+``tests/apps``, hence here rather than in one folder's conftest); PostgreSQL runs get a database of their own.
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ from automl_canvas.projects import create_project
 from automl_canvas.review import approve, claim, record_deployment, share
 from automl_canvas.training.service import submit_training
 from automl_canvas.training.spec import TrainingRequest
-from tests.conftest import SHARED_DATASETS, make_settings, temporary_pg_database
-from tests.helpers import job, run_queued_jobs
+
+from .conftest import SHARED_DATASETS, make_settings, temporary_pg_database
+from .helpers import job, run_queued_jobs
+
+__all__ = ["FEATURES", "PIMA", "TARGET", "USERS", "Flywheel", "flywheel"]
 
 PIMA = SHARED_DATASETS / "pima_diabetes.csv"
 TARGET = "class"
+FEATURES = ["preg", "plas", "pres", "skin", "insu", "mass", "pedi", "age"]
 USERS = {"ana": ("analyst",), "sam": ("scientist",), "sky": ("scientist",), "dee": ("deployer",), "root": ("admin",)}
 
 
@@ -46,8 +51,35 @@ class Flywheel:
     def headers(self, username: str) -> dict:
         return {"Authorization": f"Bearer {self.tokens[username]}"}
 
+    def predict(self, rows: pd.DataFrame, request_id: str, user: str = "dee") -> dict:
+        """Score ``rows`` through the approval API, logged under ``request_id`` by the API's batched writer (sending
+        feedback writes the batch first; :meth:`flush_log` does it without)."""
+        r = self.client.post(f"/api/v1/model-versions/{self.deployed_id}/predict", headers=self.headers(user),
+                             json={"records": rows[FEATURES].to_dict(orient="records"), "request_id": request_id})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["request_id"] == request_id == r.headers["x-request-id"] and body["logged"] is True
+        return body
+
+    def flush_log(self) -> int:
+        return self.client.app.state.canvas.prediction_log.flush()
+
+    def feedback(self, request_id: str, labels: list, user: str = "ana") -> dict:
+        """The true outcomes of the predictions logged under ``request_id``, in order, through the API."""
+        items = [{"request_id": request_id, "row": i, "actual": y} for i, y in enumerate(labels)]
+        r = self.client.post(f"/api/v1/model-versions/{self.deployed_id}/feedback", headers=self.headers(user),
+                             json={"feedback": items})
+        assert r.status_code == 200, r.text
+        return r.json()
+
     def run_jobs(self) -> None:
         run_queued_jobs(self.settings, self.engine)
+
+    def env(self) -> dict[str, str]:
+        """What a Streamlit app needs in its environment to open this world (jobs it queues get the same
+        generous time limit as the ones queued here: the test worker runs them on a busy 2-core machine)."""
+        return {"AUTOML_CANVAS_HOME": str(self.settings.home), "AUTOML_CANVAS_DATABASE_URL": self.settings.database_url,
+                "AUTOML_CANVAS_JOB_TIME_LIMIT_GRACE_SECONDS": str(self.settings.job_time_limit_grace_seconds)}
 
 
 def _train(engine, settings, actor, dataset_id, seed):
