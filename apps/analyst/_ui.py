@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 from sqlmodel import Session
 
-from apps.common import World, current_user, get_world
+from apps.common import World, get_world, page_user
 from automl_canvas.datasets.service import list_datasets
 from automl_canvas.db import session_scope
 from automl_canvas.models import DatasetPublic, ModelVersionPublic, ProjectPublic, UserPublic
@@ -23,17 +23,18 @@ from automl_canvas.projects import get_project
 from automl_canvas.registry.service import list_versions
 
 __all__ = ["db", "deployed_health", "evidence_or_none", "page", "performance_detail", "pick_dataset", "pick_version",
-           "require_project", "saved_upload", "user", "version_label"]
+           "require_project", "saved_upload", "user", "version_label", "ROLES"]
 
 PROJECT, DATASET, VERSION = "project_id", "dataset_id", "version_id"
 
 
+#: Who may use the analyst app (app.py's sign-in gate and :func:`user`).
+ROLES = frozenset({"analyst", "scientist"})
+
+
 def user() -> UserPublic:
-    u = current_user()
-    if u is None:  # the app's entry script signs people in; a page run alone (tests) stops here
-        st.warning("Sign in first.")
-        st.stop()
-    return u
+    """The signed-in analyst or scientist (every page calls it first; see ``apps.common.page_user``)."""
+    return page_user(ROLES, "analyst app")
 
 
 @contextmanager

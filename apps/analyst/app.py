@@ -7,10 +7,11 @@ lives in their own ``st.session_state``, so tabs and people never share it.
 
 import streamlit as st
 
+from apps.analyst._ui import ROLES
 from apps.common import require_login
 
 st.set_page_config(page_title="AutoML Canvas", page_icon=":material/insights:", layout="wide")
-user = require_login("AutoML Canvas", roles={"analyst", "scientist"},
+user = require_login("AutoML Canvas", roles=set(ROLES),
                      hint="Bring a table and a question; get a model you can trust, checked by a data scientist.")
 st.navigation([
     st.Page("pages/home.py", title="Start", icon=":material/home:", default=True),

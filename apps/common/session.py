@@ -17,7 +17,7 @@ from automl_canvas.models import UserPublic
 from .errors import show_error
 from .world import get_world
 
-__all__ = ["current_user", "require_login", "sign_out"]
+__all__ = ["current_user", "page_user", "require_login", "sign_out"]
 
 _KEY = "canvas_user_id"
 
@@ -53,6 +53,20 @@ def _sign_in(username: str, password: str) -> None:
     if failure is not None:
         raise failure
     st.session_state[_KEY] = user.id
+
+
+def page_user(roles: frozenset[str] | set[str], app: str) -> UserPublic:
+    """The signed-in user with one of ``roles``, or a warning and ``st.stop()``: every page calls it.
+
+    The app's entry script has a sign-in gate, but Streamlit runs a script under ``pages/`` on its own
+    (without the entry script) while no run of it has reached ``st.navigation`` in this server process,
+    e.g. when everyone so far stopped at the sign-in form; a page that calls this stays closed then too.
+    """
+    user = current_user()
+    if user is None or not (user.role_set & set(roles)):
+        st.warning(f"This page is part of the {app}: sign in on its start page as {' or '.join(sorted(roles))}.")
+        st.stop()
+    return user
 
 
 def require_login(app_title: str, *, roles: set[str] | None = None, hint: str = "") -> UserPublic:

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from apps.common import current_user, get_world, show_error
+from apps.common import get_world, page_user, show_error
 from automl_canvas.db import session_scope
 from automl_canvas.jobs import queue
 from automl_canvas.models import UserPublic
@@ -27,17 +27,8 @@ ROLES = frozenset({"scientist", "admin"})
 
 
 def reviewer() -> UserPublic:
-    """The signed-in scientist or admin, or a warning and a stop.
-
-    app.py's gate normally runs first, but Streamlit runs a script under ``pages/`` on its own (without app.py)
-    while no run of app.py has reached ``st.navigation`` in this server process yet, for instance when everyone
-    so far stopped at the sign-in form; a page that calls this stays closed then too.
-    """
-    user = current_user()
-    if user is None or not (user.role_set & ROLES):
-        st.warning("This page is part of the review dashboard: sign in on its start page as a scientist or admin.")
-        st.stop()
-    return user
+    """The signed-in scientist or admin (every page calls it first; see ``apps.common.page_user``)."""
+    return page_user(ROLES, "review dashboard")
 
 
 def read(fn: Callable[..., Any], *args, **kwargs) -> Any:

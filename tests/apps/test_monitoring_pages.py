@@ -96,7 +96,7 @@ def test_an_analyst_cannot_open_the_monitoring_page(fw):
     # as here after the gate stopped): the page's own check.
     at.switch_page(MONITORING).run()
     assert not at.exception, at.exception
-    assert "sign in on its start page as a scientist or admin" in texts(at)
+    assert "sign in on its start page as admin or scientist" in texts(at)
     assert "Monitoring" not in [t.value for t in at.title] and "Check now" not in _labels(at)
 
 

@@ -17,12 +17,9 @@ from automl_canvas.monitoring.checks import prune_log
 from automl_canvas.monitoring.log import PredictionLogWriter
 from automl_canvas.monitoring.service import enqueue_due_checks
 from automl_canvas.registry.serving import predict_records
-
-from .conftest import TARGET
+from tests.monitoring_world import FEATURES, TARGET
 
 pytestmark = pytest.mark.slow
-
-FEATURES = ["preg", "plas", "pres", "skin", "insu", "mass", "pedi", "age"]
 
 
 def _records(fw, n, start=0):

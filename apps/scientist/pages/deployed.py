@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from apps.common import current_user, get_world
-from apps.scientist.ui import SELECTED, act, flash, read
+from apps.common import get_world
+from apps.scientist.ui import SELECTED, act, flash, read, reviewer
 from automl_canvas import review
 from automl_canvas.review.details import released_versions
 
-user = current_user()
+user = reviewer()
 world = get_world()
 st.title("Deployed models")
 st.caption("Approved versions, where deployment tooling recorded them running, and the approvals you can revoke.")

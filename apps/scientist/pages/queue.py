@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from apps.common import current_user, get_world
-from apps.scientist.ui import SELECTED, act, flash, read, version_label
+from apps.common import get_world
+from apps.scientist.ui import SELECTED, act, flash, read, reviewer, version_label
 from automl_canvas import review
 
-user = current_user()
+user = reviewer()
 world = get_world()
 st.title("Review queue")
 st.caption("Models analysts shared for review. Claim one to look under the hood and decide.")

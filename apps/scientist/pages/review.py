@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from apps.common import current_user, friendly, get_world
-from apps.scientist.ui import SELECTED, flash, read, selected_version, version_label
+from apps.common import friendly, get_world
+from apps.scientist.ui import SELECTED, flash, read, reviewer, selected_version, version_label
 from apps.scientist.views import data, decision, explanations, fairness, history, leaderboard, overview, reproducibility
 from apps.scientist.views.context import Ctx
 from automl_canvas import review
@@ -22,7 +22,7 @@ TABS = {
     "Decision": decision.render, "History": history.render,
 }
 
-user = current_user()
+user = reviewer()
 world = get_world()
 st.title("Under the hood")
 flash()
