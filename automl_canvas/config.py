@@ -146,6 +146,8 @@ class Settings(BaseSettings):
     monitoring_interval_seconds: float = 3600.0
     #: A check looks at the predictions logged in this many days before it.
     monitoring_window_days: float = 7.0
+    #: A check reads at most this many of the newest logged predictions in its window.
+    monitoring_check_max_rows: int = 200_000
     #: Rows of the training data sampled as the reference distribution.
     monitoring_reference_rows: int = 20_000
     #: Drift needs this many logged inputs, live quality this many true outcomes, before they are judged.

@@ -138,7 +138,7 @@ def run_check(engine: Engine, settings: Settings, version_id: int, job_id: int |
         schema = public.feature_schema or {}
         columns = list(schema.get("input_columns") or (schema.get("columns") or {}).keys())
         classes = [str(c) for c in schema.get("classes") or []] if public.task != "regression" else []
-        live = _live(s, version_id, since, settings.monitoring_max_rows_per_version)
+        live = _live(s, version_id, since, settings.monitoring_check_max_rows)
         model = load_model(settings, public)
         ref_inputs, ref_preds = _reference(settings, s, version, model, columns)
     with_inputs = live["inputs"].dropna() if len(live) else pd.Series([], dtype=object)
