@@ -99,7 +99,8 @@ def _drift(checks: list[dict[str, Any]], vid: int) -> None:
         return
     latest = measured[0]
     t = latest["thresholds"]
-    st.line_chart(_psi_history(measured), x="checked at", y="PSI", color="feature", height=300)
+    chart = st.line_chart if len(measured) > 1 else st.scatter_chart  # one check is a point, not a line
+    chart(_psi_history(measured), x="checked at", y="PSI", color="feature", height=300)
     st.caption(f"Population stability index of each input against the training data, per check. An input counts as "
                f"drifted when its PSI is at least {t['psi']:g} and its distribution test's p-value is below {t['p_value']:g} "
                f"(thresholds of the latest check).")
@@ -143,7 +144,8 @@ def _quality(checks: list[dict[str, Any]]) -> None:
     if not rows:
         return
     frame = pd.DataFrame(rows)
-    st.line_chart(frame, x="checked at", y=["live", "holdout"], height=260)
+    chart = st.line_chart if len(frame) > 1 else st.scatter_chart  # one check is a point, not a line
+    chart(frame, x="checked at", y=["live", "holdout"], height=260)
     st.caption(f"Live {metric} on the true outcomes that came back in each check's window; the holdout line is the score "
                "the version was approved on. The number of outcomes behind each point is in the table.")
     st.dataframe(frame, hide_index=True, column_config={  # newest first, like the checks
