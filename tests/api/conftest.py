@@ -8,12 +8,10 @@ On ``--db postgresql`` the world gets its own database, so other tests' truncati
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass, field
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from automl_canvas.auth.tokens import create_token
@@ -26,7 +24,7 @@ from automl_canvas.projects import create_project
 from automl_canvas.review import approve, claim, share
 from automl_canvas.training.service import submit_training
 from automl_canvas.training.spec import TrainingRequest
-from tests.conftest import PG_ADMIN_URL, SAMPLE_DATA, make_settings
+from tests.conftest import SAMPLE_DATA, make_settings, temporary_pg_database
 from tests.helpers import job, run_queued_jobs
 
 ROLES = {"ana": ("analyst",), "sam": ("scientist",), "sky": ("scientist",), "dee": ("deployer",), "root": ("admin",)}
@@ -51,22 +49,6 @@ class World:
         return {"Authorization": f"Bearer {self.tokens[username]}"} if username else {}
 
 
-def _pg_database():
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"canvas_api_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-    def drop():
-        with admin.connect() as c:
-            c.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-    return url, drop
-
-
 def _train(engine, settings, actor, dataset_id, seed: int) -> int:
     request = TrainingRequest(target="churned", budget=2, learners=["lgbm"], sensitive_columns=["senior_citizen"],
                               excluded_columns=["customer_id"], seed=seed)
@@ -78,7 +60,8 @@ def world(tmp_path_factory, db_backend):
     # One OpenMP thread per job process: on a shared 2-core machine, spinning thread pools make
     # the default model's fits crawl (the worker's children inherit this).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    url, drop = _pg_database() if db_backend == "postgresql" else (None, None)
+    databases = temporary_pg_database() if db_backend == "postgresql" else None
+    url = next(databases) if databases else None
     root = tmp_path_factory.mktemp("api")
     sample = root / "churn.csv"  # 800 real rows of the sample: enough for a model, light on the CPU
     pd.read_csv(SAMPLE_DATA / "churn.csv", nrows=800).to_csv(sample, index=False)
@@ -112,8 +95,8 @@ def world(tmp_path_factory, db_backend):
         approve(s, settings, users["sam"], a, "fine for a pilot", override_justification="pilot with monitoring")
     yield World(settings, engine, users, tokens, project.id, ds.id, a, b, c)
     engine.dispose()
-    if drop:
-        drop()
+    if databases is not None:
+        next(databases, None)
 
 
 @pytest.fixture(scope="session")
