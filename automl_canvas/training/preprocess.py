@@ -4,7 +4,7 @@ Every decision (which columns, which categories, which fill values) is made in
 :meth:`TabularPreprocessor.fit` and pinned on the object, so a prediction made a
 year later sees exactly the encoding the model was trained with.  Unseen
 categories become ``__other__`` instead of crashing; missing values become
-``__missing__`` (categorical) or the training median (numeric).
+``__other__`` too (categorical; see ``MISSING_READ_AS``) or the training median (numeric).
 
 The output has no missing values and lists categorical columns first, then
 numeric ones: this is the shape FLAML's own data transformer would produce, so
@@ -30,6 +30,13 @@ OTHER = "__other__"
 #: two reserved levels this stays within HistGradientBoosting's 255-bin limit.
 MAX_LEVELS = 250
 _DATE_PARTS = ("year", "month", "day", "dayofweek", "hour")
+#: The level a missing category value is encoded as.  Every model so far was trained with missing
+#: values read as ``__other__`` (pandas 3's ``Series.map`` turned the None meant for ``__missing__``
+#: into NaN whenever the column also had values), so that is what prediction must do too; a model that
+#: keeps missing apart needs a versioned preprocessor.
+MISSING_READ_AS = OTHER
+#: Frames up to this many rows (predict requests, what-if rows) take the value-by-value path.
+SMALL_ROWS = 64
 
 
 @dataclass
@@ -82,7 +89,8 @@ def _safe_name(name: str, taken: set[str]) -> str:
 
 
 def _as_text(s: pd.Series) -> pd.Series:
-    """Values as strings with missing kept missing (True/1/'yes' stay distinguishable)."""
+    """Values as strings with missing kept missing (True/1/'yes' stay distinguishable); a missing value may
+    come out as None or NaN (``Series.map`` infers the result's dtype), so readers test with ``_is_missing``."""
     out = s.astype("object").where(s.notna(), None)
     return out.map(lambda v: None if v is None else str(v))
 
@@ -95,6 +103,16 @@ def _parse_dates(s: pd.Series) -> pd.Series:
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert("UTC").dt.tz_localize(None)
     return out
+
+
+def _is_missing(v: Any) -> bool:
+    """What ``Series.notna`` calls missing, for one value (None, NaN, NaT, pd.NA)."""
+    if v is None or isinstance(v, str):
+        return v is None
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):  # a list-like value is not missing
+        return False
 
 
 def _numeric(s: pd.Series) -> pd.Series:
@@ -190,25 +208,75 @@ class TabularPreprocessor:
 
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
         self.check_columns(df)
-        out: dict[str, pd.Series] = {}
+        if len(df) <= SMALL_ROWS:
+            return self._transform_small(df)
+        return self._transform_frame(df)
+
+    def _transform_frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        out: dict[str, Any] = {}
+        for col, kind in self.plan.kinds.items():
+            out.update(self._transform_frame_columns(df, col, kind))
+        frame = pd.DataFrame({k: (v.values if isinstance(v, pd.Series) else v) for k, v in out.items()}, index=df.index)
+        return frame[self.output_columns]
+
+    def _transform_frame_columns(self, df: pd.DataFrame, col: str, kind: str) -> dict[str, Any]:
+        """Output column(s) of one input column, vectorised over the frame."""
+        s = df[col]
+        if kind == "categorical":
+            levels = self.categories[col]
+            known = set(levels[:-2])
+            mapped = [MISSING_READ_AS if _is_missing(v) else (v if v in known else OTHER) for v in _as_text(s).tolist()]
+            return {self._names[(col, "")]: pd.Categorical(mapped, categories=levels)}
+        if kind == "numeric":
+            return {self._names[(col, "")]: _numeric(s).fillna(self.fill[col])}
+        d = _parse_dates(s)
+        return {self._names[(col, p)]: getattr(d.dt, p).astype("float64").fillna(self.fill[f"{col}__{p}"])
+                for p in self.date_parts[col]}
+
+    def _transform_small(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The same encoding as :meth:`_transform_frame`, value by value in Python.
+
+        Why: for the few rows of a predict request, pandas' per-column machinery (map, astype,
+        Categorical's hashing) costs milliseconds per column; plain Python on a handful of values
+        costs microseconds.  Categories become codes into the pinned levels (``from_codes`` with the
+        pinned dtype), numbers stay numpy.  Columns of other kinds (dates; numbers sent as text) take
+        the frame path, so every rule has one implementation.  tests/test_preprocess_small.py checks
+        both paths give identical frames.
+        """
+        out: dict[str, Any] = {}
         index = df.index
         for col, kind in self.plan.kinds.items():
             s = df[col]
             if kind == "categorical":
-                levels = self.categories[col]
-                known = set(levels[:-2])
-                text = _as_text(s)
-                mapped = text.map(lambda v: MISSING if v is None else (v if v in known else OTHER))
-                out[self._names[(col, "")]] = pd.Categorical(mapped, categories=levels)
-            elif kind == "numeric":
-                out[self._names[(col, "")]] = _numeric(s).fillna(self.fill[col])
-            else:
-                d = _parse_dates(s)
-                for p in self.date_parts[col]:
-                    vals = getattr(d.dt, p).astype("float64")
-                    out[self._names[(col, p)]] = vals.fillna(self.fill[f"{col}__{p}"])
-        frame = pd.DataFrame({k: (v.values if isinstance(v, pd.Series) else v) for k, v in out.items()}, index=index)
-        return frame[self.output_columns]
+                codes = self._level_codes(col)
+                other, missing = codes[OTHER], codes[MISSING_READ_AS]
+                values = s.astype("object").tolist()
+                out[self._names[(col, "")]] = pd.Categorical.from_codes(
+                    [missing if _is_missing(v) else codes.get(str(v), other) for v in values], dtype=self._dtype(col))
+            elif kind == "numeric" and s.dtype.kind in "biuf":
+                arr = s.to_numpy(dtype="float64", na_value=np.nan, copy=True)
+                arr[~np.isfinite(arr)] = self.fill[col]
+                out[self._names[(col, "")]] = arr
+            else:  # the frame path's rules, for this column only
+                out.update({k: (v.values if isinstance(v, pd.Series) else v)
+                            for k, v in self._transform_frame_columns(df, col, kind).items()})
+        return pd.DataFrame({name: out[name] for name in self.output_columns}, index=index)
+
+    def _level_codes(self, col: str) -> dict[str, int]:
+        cache = self.__dict__.setdefault("_codes_cache", {})
+        if col not in cache:
+            cache[col] = {level: i for i, level in enumerate(self.categories[col])}
+        return cache[col]
+
+    def _dtype(self, col: str) -> pd.CategoricalDtype:
+        cache = self.__dict__.setdefault("_dtype_cache", {})
+        if col not in cache:
+            cache[col] = pd.Categorical([], categories=self.categories[col]).dtype
+        return cache[col]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Caches are rebuilt on first use; they never go into a model artifact."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_codes_cache", "_dtype_cache")}
 
     def fit_transform(self, df: pd.DataFrame) -> pd.DataFrame:
         return self.fit(df).transform(df)
