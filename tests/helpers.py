@@ -84,3 +84,12 @@ def open_app_test(script, user_id: int, page: str | None = None, timeout: float 
         at.switch_page(page)
         at.run()
     return at
+
+
+def users_with_tokens(session, settings, roles_by_name: dict[str, tuple[str, ...]], token_name: str) -> tuple[dict, dict]:
+    """({name: UserPublic}, {name: API token}) for test worlds: one account and one token per name."""
+    from automl_canvas.auth.tokens import create_token
+    from automl_canvas.auth.users import ensure_user
+
+    users = {name: ensure_user(session, name, roles, name.title()) for name, roles in roles_by_name.items()}
+    return users, {name: create_token(session, settings, user, name=token_name)[1] for name, user in users.items()}

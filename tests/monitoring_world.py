@@ -14,8 +14,6 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from automl_canvas.auth.tokens import create_token
-from automl_canvas.auth.users import ensure_user
 from automl_canvas.datasets.service import ingest_file
 from automl_canvas.db import init_db, make_engine, session_scope
 from automl_canvas.models import ProjectCreate
@@ -25,7 +23,7 @@ from automl_canvas.training.service import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from .conftest import SHARED_DATASETS, make_settings, temporary_pg_database
-from .helpers import job, run_queued_jobs
+from .helpers import job, run_queued_jobs, users_with_tokens
 
 __all__ = ["FEATURES", "PIMA", "TARGET", "USERS", "Flywheel", "flywheel"]
 
@@ -100,11 +98,8 @@ def flywheel(tmp_path_factory, db_backend):
                              job_time_limit_grace_seconds=1200)
     engine = make_engine(settings)
     init_db(engine)
-    users, tokens = {}, {}
     with session_scope(engine) as s:
-        for name, roles in USERS.items():
-            users[name] = ensure_user(s, name, roles, name.title())
-            tokens[name] = create_token(s, settings, users[name], name="monitoring tests")[1]
+        users, tokens = users_with_tokens(s, settings, USERS, "monitoring tests")
         project = create_project(s, users["ana"], ProjectCreate(name="Diabetes", question="Who will test positive?"))
     dataset = ingest_file(engine, settings, users["ana"], project.id, PIMA)
     job_ids = [_train(engine, settings, users["ana"], dataset.id, seed) for seed in (1, 2)]

@@ -78,6 +78,22 @@ def _key(item: dict[str, Any], i: int, errors: list[dict[str, Any]]) -> tuple[st
     return rid, row
 
 
+def _keyed_items(version: ModelVersion, classes: list[str], items: list, label_field: str, shape: str):
+    """([(position, item, (request_id, row) or None, label ok)] for the object items, errors named per item)."""
+    errors: list[dict[str, Any]] = []
+    checked = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append({"row": i, "field": None, "problem": f"must be an object with {shape}"})
+            continue
+        key = _key(item, i, errors)
+        problem = _label_problem(version, classes, item.get(label_field))
+        if problem:
+            errors.append({"row": i, "field": label_field, "problem": problem})
+        checked.append((i, item, key, problem is None))
+    return checked, errors
+
+
 def _raise(errors: list[dict[str, Any]], what: str) -> None:
     shown = "; ".join(f"item {e['row']}: '{e['field']}' {e['problem']}" for e in errors[:5])
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
@@ -98,17 +114,10 @@ def record_feedback(session: Session, settings: Settings, actor, version_id: int
     version = monitored_version(session, version_id)
     items = _check_items(items, settings, "feedback")
     classes = _classes(version)
-    errors: list[dict[str, Any]] = []
+    checked, errors = _keyed_items(version, classes, items, "actual", "request_id, row and actual")
     wanted: dict[tuple[str, int], Any] = {}
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            errors.append({"row": i, "field": None, "problem": "must be an object with request_id, row and actual"})
-            continue
-        key = _key(item, i, errors)
-        problem = _label_problem(version, classes, item.get("actual"))
-        if problem:
-            errors.append({"row": i, "field": "actual", "problem": problem})
-        elif key is not None:
+    for _, item, key, label_ok in checked:
+        if label_ok and key is not None:
             actual = item["actual"]
             wanted[key] = str(actual) if classes else float(actual)
     if errors:
@@ -181,16 +190,10 @@ def push_predictions(session: Session, settings: Settings, actor, version_id: in
     version = monitored_version(session, version_id)
     items = _check_items(items, settings, "predictions")
     classes = _classes(version)
-    errors: list[dict[str, Any]] = []
+    checked, errors = _keyed_items(version, classes, items, "prediction", "request_id, inputs and prediction")
     keys, records = [], []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            errors.append({"row": i, "field": None, "problem": "must be an object with request_id, inputs and prediction"})
-            continue
-        keys.append(_key(item, i, errors))
-        problem = _label_problem(version, classes, item.get("prediction"))
-        if problem:
-            errors.append({"row": i, "field": "prediction", "problem": problem})
+    for i, item, key, _ in checked:
+        keys.append(key)
         probs = item.get("probabilities")
         if probs is not None and (not isinstance(probs, dict) or set(map(str, probs)) != set(classes)
                                   or not all(isinstance(p, (int, float)) and 0 <= p <= 1 for p in probs.values())):
@@ -198,6 +201,7 @@ def push_predictions(session: Session, settings: Settings, actor, version_id: in
                            "problem": f"must map each class ({', '.join(classes[:10])}) to a probability from 0 to 1"})
         records.append(item.get("inputs"))
     if errors:
+        errors.sort(key=lambda e: e["row"])  # each item's problems together, in item order
         _raise(errors, "predictions")
     try:
         frame = validate_records(version.feature_schema, records, settings.feedback_max_rows)

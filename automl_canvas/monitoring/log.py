@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..config import Settings
 from ..db import utcnow
 from ..errors import ValidationError
+from ..jobs.periodic import Periodic
 from ..models import PredictionLog
 from ..registry.release import RELEASED_STATES
 from ..serialization import json_safe
@@ -119,8 +120,7 @@ class PredictionLogWriter:
         self._rows: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._flusher = Periodic("canvas-prediction-log", settings.monitoring_log_flush_seconds, self.flush)
         self.dropped = 0
         self.written = 0
 
@@ -131,9 +131,8 @@ class PredictionLogWriter:
                 self.dropped += len(rows)
                 return False
             self._rows.extend(rows)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="canvas-prediction-log", daemon=True)
-                self._thread.start()
+            if not self._flusher.started:
+                self._flusher.start()
         return True
 
     def pending(self) -> int:
@@ -161,17 +160,8 @@ class PredictionLogWriter:
             self.written += len(rows)
             return len(rows)
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self.settings.monitoring_log_flush_seconds):
-            try:
-                self.flush()
-            except Exception:  # never let the thread die: the next round tries again
-                log.exception("prediction log flush failed")
-
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        self._flusher.close()
         self.flush()
 
     def stats(self) -> dict[str, int]:

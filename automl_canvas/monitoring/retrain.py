@@ -27,10 +27,10 @@ from ..auth.policy import require
 from ..config import Settings
 from ..datasets.service import get_dataset, ingest_file, load_frame
 from ..db import session_scope
-from ..errors import PermissionDeniedError, ValidationError
+from ..errors import ValidationError
 from ..models import AuditEvent, ModelVersion, ModelVersionPublic, PredictionLog
-from ..training.metrics import score
 from ..serialization import json_safe
+from ..training.metrics import score
 from .feedback import monitored_version
 
 __all__ = ["compare_with_deployed", "enter_review", "feedback_frame", "retrain_from_feedback"]
@@ -84,15 +84,13 @@ def retrain_from_feedback(engine: Engine, settings: Settings, actor, version_id:
                           alert_event_id: int | None = None) -> dict[str, Any]:
     """Queue the retraining job; returns {job, dataset_id, feedback_rows, original_rows}."""
     require(actor, "monitoring.retrain")
-    from ..review.service import _owns_project
+    from ..review.service import require_builder_of
     from ..training.retrain import request_from_version
     from ..training.service import submit_training
 
     with session_scope(engine) as s:
         version = monitored_version(s, version_id)
-        if "scientist" not in actor.role_set and not _owns_project(s, actor, version):
-            raise PermissionDeniedError(f"{actor.username} may retrain only models of their own projects; "
-                                        f"version {version_id} is not one.")
+        require_builder_of(s, actor, version, "retrain")
         alert = _alert(s, version_id, alert_event_id)
         public = ModelVersionPublic.model_validate(version)
         dataset = get_dataset(s, actor, version.dataset_id)

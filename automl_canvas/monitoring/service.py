@@ -6,8 +6,6 @@ scientist (every check with its per-feature numbers and the alerts it raised).
 
 from __future__ import annotations
 
-import logging
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -19,8 +17,10 @@ from ..audit import list_events
 from ..auth.policy import require
 from ..config import Settings
 from ..db import session_scope, utcnow
+from ..errors import NotFoundError
 from ..jobs import queue
 from ..jobs.context import JobContext
+from ..jobs.periodic import Periodic
 from ..models import (
     Deployment,
     Job,
@@ -39,7 +39,6 @@ from .feedback import monitored_version
 __all__ = ["HEALTH_LABELS", "Scheduler", "enqueue_due_checks", "list_checks", "monitored_versions", "monitoring_overview",
            "run_monitor_job", "submit_check", "version_health"]
 
-log = logging.getLogger(__name__)
 
 #: state -> (badge text, sentence for the analyst)
 HEALTH_LABELS: dict[str, tuple[str, str]] = {
@@ -112,8 +111,6 @@ def version_health(session: Session, actor, version_id: int) -> dict[str, Any]:
     """The analyst's badge: still accurate / needs attention / not checked yet / waiting for data / not deployed."""
     require(actor, "monitoring.read")
     if session.get(ModelVersion, version_id) is None:
-        from ..errors import NotFoundError
-
         raise NotFoundError(f"Model version {version_id} does not exist.")
     return {"version_id": version_id, **_health(_latest_check(session, version_id), _deployed_ever(session, version_id))}
 
@@ -206,28 +203,9 @@ def enqueue_due_checks(engine: Engine, settings: Settings) -> list[int]:
     return queued
 
 
-class Scheduler:
+class Scheduler(Periodic):
     """The worker's monitoring thread: every minute (or the interval, if shorter), queue the checks that are due."""
 
     def __init__(self, engine: Engine, settings: Settings):
-        self.engine, self.settings = engine, settings
-        self.stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def _loop(self) -> None:
-        pause = min(60.0, max(1.0, self.settings.monitoring_interval_seconds))
-        while not self.stop.wait(pause):
-            try:
-                enqueue_due_checks(self.engine, self.settings)
-            except Exception:
-                log.exception("monitoring schedule round failed")
-
-    def start(self) -> Scheduler:
-        self._thread = threading.Thread(target=self._loop, name="canvas-monitoring", daemon=True)
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self.stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        super().__init__("canvas-monitoring", min(60.0, max(1.0, settings.monitoring_interval_seconds)),
+                         lambda: enqueue_due_checks(engine, settings))

@@ -37,7 +37,8 @@ from .policy import evaluate_policy, get_project_policy
 from .snapshot import build_snapshot
 from .states import ACTIONS, ReviewState, target_of
 
-__all__ = ["approve", "claim", "makers_of", "reject", "release", "request_changes", "revoke", "share", "transition", "withdraw"]
+__all__ = ["approve", "claim", "makers_of", "reject", "release", "request_changes", "require_builder_of", "revoke", "share", "transition",
+           "withdraw"]
 
 MAX_TEXT = 10_000
 
@@ -115,13 +116,19 @@ def _owns_project(session: Session, actor, version: ModelVersion) -> bool:
     return project is not None and (project.owner_id == actor.id or version.created_by_id == actor.id)
 
 
+def require_builder_of(session: Session, actor, version: ModelVersion, doing: str) -> None:
+    """Scientists may act on any project's models; analysts only on their own (sharing, retraining)."""
+    if "scientist" not in actor.role_set and not _owns_project(session, actor, version):
+        raise PermissionDeniedError(f"{actor.username} may {doing} only models of their own projects; "
+                                    f"version {version.id} is not one.")
+
+
 def share(session: Session, settings: Settings, actor, version_id: int, message: str = "",
           responds_to_version_id: int | None = None) -> ModelVersionPublic:
     """Analyst hands a draft to the review queue, optionally as the answer to requested changes."""
     require(actor, "review.share")
     version = _version_row(session, version_id)
-    if "scientist" not in actor.role_set and not _owns_project(session, actor, version):
-        raise PermissionDeniedError(f"{actor.username} may share only models of their own projects; version {version_id} is not one.")
+    require_builder_of(session, actor, version, "share")
     message = _text(message, "The message to the reviewer")
     previous = None
     if responds_to_version_id is not None:

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +29,7 @@ from sqlmodel import select
 from ..audit import list_events
 from ..config import Settings
 from ..db import session_scope, utcnow
+from ..jobs.periodic import Periodic
 from ..models import AuditEvent, AuditEventPublic, WebhookDelivery, WebhookSubscription
 from ..review.events import event_record
 from ..review.states import EVENT_ACTIONS
@@ -161,27 +161,9 @@ def dispatch_once(engine: Engine, settings: Settings) -> int:
     return deliver_due(engine, settings)
 
 
-class Dispatcher:
+class Dispatcher(Periodic):
     """The worker's webhook thread: fan out and deliver every ``webhook_poll_seconds``."""
 
     def __init__(self, engine: Engine, settings: Settings):
-        self.engine, self.settings = engine, settings
-        self.stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def _loop(self) -> None:
-        while not self.stop.wait(self.settings.webhook_poll_seconds):
-            try:
-                dispatch_once(self.engine, self.settings)
-            except Exception:
-                log.exception("webhook dispatch round failed")
-
-    def start(self) -> Dispatcher:
-        self._thread = threading.Thread(target=self._loop, name="canvas-webhooks", daemon=True)
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self.stop.set()
-        if self._thread is not None:
-            self._thread.join(self.settings.webhook_timeout_seconds + 5)
+        super().__init__("canvas-webhooks", settings.webhook_poll_seconds, lambda: dispatch_once(engine, settings),
+                         join_timeout=settings.webhook_timeout_seconds + 5)

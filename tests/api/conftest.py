@@ -14,8 +14,6 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from automl_canvas.auth.tokens import create_token
-from automl_canvas.auth.users import ensure_user
 from automl_canvas.datasets.service import ingest_file
 from automl_canvas.db import init_db, make_engine, session_scope
 from automl_canvas.evidence.service import submit_evidence
@@ -25,7 +23,7 @@ from automl_canvas.review import approve, claim, share
 from automl_canvas.training.service import submit_training
 from automl_canvas.training.spec import TrainingRequest
 from tests.conftest import SAMPLE_DATA, make_settings, temporary_pg_database
-from tests.helpers import job, run_queued_jobs
+from tests.helpers import job, run_queued_jobs, users_with_tokens
 
 ROLES = {"ana": ("analyst",), "sam": ("scientist",), "sky": ("scientist",), "dee": ("deployer",), "root": ("admin",)}
 #: one user per role for the authorisation matrix
@@ -70,11 +68,8 @@ def world(tmp_path_factory, db_backend):
                              webhook_poll_seconds=0.2, webhook_timeout_seconds=3)
     engine = make_engine(settings)
     init_db(engine)
-    tokens, users = {}, {}
     with session_scope(engine) as s:
-        for name, roles in ROLES.items():
-            users[name] = ensure_user(s, name, roles, name.title())
-            tokens[name] = create_token(s, settings, users[name], name="api tests")[1]
+        users, tokens = users_with_tokens(s, settings, ROLES, "api tests")
         project = create_project(s, users["ana"], ProjectCreate(name="Churn", question="Who will cancel next month?",
                                                                 decision="Who gets a retention call"))
     ds = ingest_file(engine, settings, users["ana"], project.id, sample)
