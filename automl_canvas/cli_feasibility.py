@@ -56,6 +56,10 @@ def _print_scorecard(a) -> None:
     card = a.scorecard
     score = "n/a" if a.score is None else f"{a.score:.0f}/100"
     click.echo(f"{card['verdict_label']}  (score {score}, assessment {a.id}, target '{a.target}', {a.task})")
+    if card.get("expected_value_per_month") is not None:
+        interval = card.get("expected_value_interval")
+        shown = "" if not interval else f" (95% interval {interval[0]:,.0f} to {interval[1]:,.0f})"
+        click.echo(f"expected value ≈ {card['expected_value_per_month']:,.0f} a month{shown}")
     for c in card["components"]:
         pts = "  –" if c["points"] is None else f"{c['points']:>3.0f}"
         click.echo(f"  {c['label']:<34} {pts}  weight {c['weight']:.2f}  {c['summary']}")
@@ -72,7 +76,8 @@ def _print_scorecard(a) -> None:
 @click.option("--target", required=True)
 @click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]), default=None)
 @click.option("--metric", default=None)
-@click.option("--budget", default=None, help="Search budget: quick, standard or seconds (default: settings).")
+@click.option("--budget", default=None, help="Safety cap of the search: quick, standard or seconds (default: settings).")
+@click.option("--max-trials", type=int, default=None, help="Trials of the quick search (default 24): the same table gives the same trials.")
 @click.option("--exclude", multiple=True)
 @click.option("--seed", type=int, default=None)
 @click.option("--max-rows", type=int, default=None, help="Assess a seeded sample of at most this many rows.")
@@ -81,8 +86,8 @@ def _print_scorecard(a) -> None:
 @click.option("--local-worker/--no-local-worker", default=True, show_default=True)
 @click.pass_obj
 @_friendly
-def feasibility(state: _State, project, source, target, task, metric, budget, exclude, seed, max_rows, as_json,
-                local_worker, **given) -> None:
+def feasibility(state: _State, project, source, target, task, metric, budget, max_trials, exclude, seed, max_rows,
+                as_json, local_worker, **given) -> None:
     """Is ML the right hammer? Score PROJECT's feasibility on a dataset and target (creates the project if new)."""
     from .db import session_scope
     from .feasibility import FeasibilityRequest, get_assessment, submit_feasibility
@@ -92,7 +97,7 @@ def feasibility(state: _State, project, source, target, task, metric, budget, ex
     dataset_id = _dataset_id(state, actor, source, project_id)
     _save_inputs(state, actor, project_id, given)
     request = FeasibilityRequest(dataset_id=dataset_id, target=target, task=task, metric=metric, budget=budget,
-                                 excluded_columns=list(exclude), seed=seed, max_rows=max_rows)
+                                 excluded_columns=list(exclude), seed=seed, max_rows=max_rows, max_trials=max_trials)
     job = submit_feasibility(state.engine, state.settings, actor, project_id, request)
     job = _wait_succeeded(state, job.id, "feasibility", quiet=as_json, local_worker=local_worker)
     with session_scope(state.engine) as s:

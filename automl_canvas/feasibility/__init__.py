@@ -1,9 +1,12 @@
 """Project feasibility: "is ML the right hammer for this nail?" (docs/feasibility.md).
 
 A feasibility job measures data readiness, ML lift over the naive baseline (with
-a bootstrap interval), a simple-rule check and a learning curve; a pure scoring
-step adds the project's business inputs and returns a 0-100 score, a verdict and
-reasons.  The portfolio ranks projects by their latest assessment.
+a bootstrap interval) from a trial-bounded quick search, a simple-rule check, a
+simple rule per column (every column, leaks included), an operating curve (for
+the value of a yes/no decision at its cheapest threshold) and a learning curve;
+a pure scoring step adds the project's business inputs and returns a 0-100
+score, a verdict (verdict.py, one function) and reasons.  The portfolio ranks
+projects by their latest assessment.
 """
 
 from .inputs import DELIVERY, FRESHNESS, BusinessInputs, missing_inputs, parse_inputs

@@ -9,14 +9,17 @@ door (CLI, API, app) never has to.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 
+from ..db import utcnow
 from ..errors import ValidationError
 
-__all__ = ["DELIVERY", "FRESHNESS", "INPUT_LABELS", "BusinessInputs", "missing_inputs", "parse_inputs"]
+__all__ = ["DELIVERY", "FRESHNESS", "INPUT_LABELS", "BusinessInputs", "missing_inputs", "parse_inputs", "write_inputs_row"]
 
 #: How the predictions would reach the people who act on them (simplest first).
 DELIVERY = ("report", "batch", "api", "embedded")
@@ -108,3 +111,31 @@ def missing_inputs(inputs: BusinessInputs, task: str | None) -> list[str]:
         wanted += ["cost_false_positive", "cost_false_negative", "status_quo_accuracy"]
     wanted += ["delivery", "freshness"]
     return [name for name in wanted if getattr(inputs, name) in (None, "")]
+
+
+def write_inputs_row(session: Session, project_id: int, inputs: dict[str, Any], updated_by_id: int) -> datetime:
+    """Insert or update the project's business-inputs row in one statement; returns its ``updated_at``.
+
+    Why one statement: a read-then-insert lets two first writers both see "no row"
+    and the second fail on the primary key (10 concurrent first PUTs gave nine 500s).
+    ``INSERT ... ON CONFLICT (project_id) DO UPDATE`` is atomic on SQLite and
+    PostgreSQL alike: every writer succeeds and the last one's values stay.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from ..models import BusinessInputsRow
+
+    now = utcnow()
+    values = {"project_id": project_id, "inputs": inputs, "updated_by_id": updated_by_id, "updated_at": now}
+    dialect = session.get_bind().dialect.name
+    table = BusinessInputsRow.__table__
+    if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - the product supports these two
+        raise ValidationError(f"Business inputs cannot be stored on a {dialect} database.")
+    stmt = (sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)).values(**values)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.project_id],
+                                      set_={k: stmt.excluded[k] for k in ("inputs", "updated_by_id", "updated_at")})
+    session.execute(stmt)
+    # The session may hold the row from the read before: let the next read see what was just written.
+    for obj in [o for o in session.identity_map.values() if isinstance(o, BusinessInputsRow) and o.project_id == project_id]:
+        session.expire(obj)
+    return now

@@ -1,9 +1,11 @@
 """From a table and a resolved spec to the stored measurements of a feasibility job (no database).
 
-The quick AutoML run is the product's own training (``training.trainer.train``,
-so FLAML stays in ``training/``), with the delivered model left fit on the
-train + validation rows: the holdout stays untouched, and every number below —
-lift, simple rule, learning curve — is measured on it.
+The quick AutoML run is a trial-bounded search (``quickmodel.py``; FLAML stays
+in ``training/``) whose model is fit on the train + validation rows: the
+holdout stays untouched, and the lift, the simple rule, the learning curve and
+the operating curve (what a decision at each threshold would cost) are
+measured on it.  The single-column rules are judged on the validation rows,
+over every column of the table, including those left out of the model.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import numpy as np
 import pandas as pd
 
 from ..serialization import json_safe
+from ..training.metrics import score
 from ..training.pipeline import make_baseline
 from ..training.spec import ResolvedSpec
-from ..training.trainer import fit_estimator, prepare_rows, train
+from ..training.trainer import fit_estimator
 from .applicability import bootstrap_lift, learning_curve, normalised_lift, outputs, simple_rule
+from .columns import column_rules
+from .quickmodel import DEFAULT_MAX_TRIALS, fit_quick_model
 from .readiness import readiness_facts
+from .value import operating_curve
 
 __all__ = ["CURVE_FRACTIONS", "MeasureOptions", "measure"]
 
@@ -30,9 +36,10 @@ CURVE_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
 class MeasureOptions:
     def __init__(self, *, n_jobs: int = -1, holdout_fraction: float = 0.2, validation_fraction: float = 0.2,
                  cv_max_rows: int = 20_000, cv_folds: int = 5, n_bootstrap: int = 500,
-                 fractions: tuple[float, ...] = CURVE_FRACTIONS):
+                 fractions: tuple[float, ...] = CURVE_FRACTIONS, max_trials: int = DEFAULT_MAX_TRIALS):
         self.n_jobs, self.holdout_fraction, self.validation_fraction = n_jobs, holdout_fraction, validation_fraction
         self.cv_max_rows, self.cv_folds, self.n_bootstrap, self.fractions = cv_max_rows, cv_folds, n_bootstrap, fractions
+        self.max_trials = max_trials
 
     @classmethod
     def from_settings(cls, settings) -> MeasureOptions:
@@ -69,6 +76,8 @@ def measure(df: pd.DataFrame, spec: ResolvedSpec, profile: dict[str, Any], *, op
 
     Run inside a job, whose native thread pools the worker holds to ``n_jobs``
     (jobs/worker.py: on a busy machine unbounded pools spin against each other).
+    ``df`` holds every column, those the spec leaves out too: the single-column
+    rules look at all of them.
     """
     return _measure(df, spec, profile, options, plateau_gain, progress)
 
@@ -77,30 +86,33 @@ def _measure(df: pd.DataFrame, spec: ResolvedSpec, profile: dict[str, Any], opti
              plateau_gain: float, progress: Callable[..., None]) -> dict[str, Any]:
     started = time.monotonic()
     task, metric, seed = spec.task, spec.metric, spec.seed
-    outcome = train(df, spec, n_jobs=options.n_jobs, holdout_fraction=options.holdout_fraction,
-                    validation_fraction=options.validation_fraction, cv_max_rows=options.cv_max_rows,
-                    cv_folds=options.cv_folds, refit_full=False, progress=progress)
+    quick = fit_quick_model(df, spec, max_trials=options.max_trials, n_jobs=options.n_jobs,
+                            holdout_fraction=options.holdout_fraction, validation_fraction=options.validation_fraction,
+                            cv_max_rows=options.cv_max_rows, cv_folds=options.cv_folds, progress=progress)
     trained = time.monotonic()
-    rows = prepare_rows(df, task, spec.target, seed, options.holdout_fraction, options.validation_fraction)
-    model = outcome.model
-    X = model.transform(rows.X_raw)
+    rows, X = quick.rows, quick.X
     X_fit, y_fit = X.iloc[rows.fit_idx], rows.y[rows.fit_idx]
     X_ho, y_ho = X.iloc[rows.holdout_idx], rows.y[rows.holdout_idx]
     progress(stage="lift over the baseline (bootstrap)")
-    model_out = outputs(task, model.estimator, X_ho)
+    model_out = outputs(task, quick.estimator, X_ho)
     baseline_out = outputs(task, make_baseline(task).fit(X_fit, y_fit), X_ho)
     lift = bootstrap_lift(task, metric, y_ho, model_out, baseline_out, n_bootstrap=options.n_bootstrap, seed=seed)
-    lift["learner"] = outcome.best_learner
+    lift["learner"] = quick.learner
     progress(stage="simple rule")
     rule = simple_rule(task, metric, X_fit, y_fit, X_ho, y_ho, baseline_score=lift["baseline"], seed=seed)
-    learner, config = outcome.recipe["learner"], outcome.recipe["hyperparameters"]
+    progress(stage="single-column rules")
+    candidates = rows.X_raw.drop(columns=[spec.target])
+    columns = column_rules(candidates, rows.y, task, metric, rows.train_idx, rows.val_idx, classes=rows.classes,
+                           suspects=list(profile.get("leakage_suspects") or []), used=list(spec.plan.kinds), seed=seed)
+    learner, config = quick.learner, quick.config
     curve = learning_curve(
         task, metric, lambda Xs, ys: fit_estimator(task, learner, config, seed, options.n_jobs, Xs, ys),
         X_fit, y_fit, X_ho, y_ho, baseline_score=lift["baseline"], full_score=lift["model"],
         fractions=options.fractions, seed=seed, progress=progress,
     )
-    facts = readiness_facts(profile, spec.plan.kinds, spec.plan.dropped, rows.y, task, model.preprocessor.schema,
+    facts = readiness_facts(profile, spec.plan.kinds, spec.plan.dropped, rows.y, task, quick.preprocessor.schema,
                             n_rows=int(profile.get("n_rows", len(df))))
+    default_score = score(task, metric.name, y_ho, *outputs(task, quick.default_estimator, X_ho))
     return json_safe({
         "task": task,
         "target": spec.target,
@@ -111,12 +123,13 @@ def _measure(df: pd.DataFrame, spec: ResolvedSpec, profile: dict[str, Any], opti
         "lift": lift,
         "accuracy": _accuracy(task, y_ho, model_out, baseline_out),
         "simple_rule": rule,
+        "column_rules": columns,
+        "operating_curve": operating_curve(y_ho, model_out[0], rows.classes) if task == "binary" else None,
         "learning_curve": {"points": curve, **_curve_verdict(curve, plateau_gain)},
-        "default_model": {"score": outcome.default_model_score,
-                          "normalised": normalised_lift(metric, outcome.default_model_score, lift["baseline"])},
+        "default_model": {"score": default_score, "normalised": normalised_lift(metric, default_score, lift["baseline"])},
         "excluded_columns": list(spec.excluded),
         "features": spec.plan.to_dict(),
-        "search": outcome.recipe.get("search", {}),
-        "notes": outcome.notes,
+        "search": quick.search,
+        "notes": quick.notes,
         "seconds": {"automl": round(trained - started, 2), "total": round(time.monotonic() - started, 2)},
     })

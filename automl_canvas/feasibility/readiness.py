@@ -55,7 +55,7 @@ def readiness_facts(profile: dict[str, Any], plan_kinds: dict[str, str], dropped
         "duplicate_share": float(profile.get("n_duplicate_rows") or 0) / n_rows if n_rows else 0.0,
         "mean_missing": float(np.mean(list(missing.values()))) if missing else 0.0,
         "high_missing_columns": sorted((c for c, r in missing.items() if r > 0.4), key=lambda c: -missing[c]),
-        "id_like_columns": [c for c, why in dropped.items() if "identifier" in why],
+        "id_like_columns": [c for c, why in dropped.items() if "identifier" in why or "like an ID" in why],
         "dates": [],
         "shortest_date_span_days": None,
     }
@@ -82,7 +82,7 @@ def _fact_text(name: str, facts: dict[str, Any]) -> str:
         "labelled_share": f"Only {v:.0%} of the rows have a known outcome",
         "minority_share": f"The rarest outcome is {v:.1%} of the rows",
         "n_leakage": f"{v} column(s) look like they give the answer away (" +
-                     ", ".join(f"`{x['column']}`" for x in facts["leakage"]) + "); they were left out of this assessment",
+                     ", ".join(f"`{x['column']}`" for x in facts["leakage"]) + "); they were left out of the model (the single-column check still looks at them)",
         "duplicate_share": f"{v:.0%} of the rows are exact copies of other rows",
         "mean_missing": f"On average {v:.0%} of the feature values are missing",
         "shortest_date_span_days": f"The data covers only {v:.0f} days (date column), too short to see seasons",

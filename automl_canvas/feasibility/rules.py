@@ -40,6 +40,8 @@ class Thresholds:
     full_credit_lift: float = 0.5
     #: The simple rule "gets most of the way" when it reaches this share of the model's lift.
     rule_share_not_needed: float = 0.9
+    #: One column's simple rule "does it" from this ROC AUC (classes) or R² (numbers), on the validation rows.
+    rule_near_perfect: float = 0.98
     #: The model earns the full advantage points when the rule reaches at most 1 - this share.
     full_credit_advantage: float = 0.3
     #: A lift interval (normalised) wider than this is "too wide to judge".
@@ -47,6 +49,8 @@ class Thresholds:
     #: "Go" needs at least this score and this data readiness.
     go_score: float = 60.0
     go_min_readiness: float = 50.0
+    #: With business inputs, "Go" also needs an expected value above 0 and at least this much a month.
+    go_min_value: float = 100.0
     #: Expected value per month scored on a log scale: 0 points at ev_floor, 100 at ev_full.
     ev_floor: float = 1_000.0
     ev_full: float = 100_000.0

@@ -2,7 +2,9 @@
 
 Pure arithmetic on stored numbers (no data, no model), so it is cheap to redo
 when an input changes, and every reason names the number it came from.  The
-method is written for managers in docs/feasibility.md; keep the two together.
+verdict itself is decided in verdict.py, the value of a binary decision in
+value.py.  The method is written for managers in docs/feasibility.md; keep the
+two together.
 """
 
 from __future__ import annotations
@@ -15,15 +17,11 @@ from pydantic import BaseModel, Field
 from .inputs import BusinessInputs, missing_inputs
 from .readiness import score_readiness
 from .rules import COMPONENTS, ScoringRules
+from .value import operating_value
+from .verdict import VERDICTS, ColumnFinding, column_finding, decide_verdict
 
 __all__ = ["DELIVERY_POINTS", "FRESHNESS_POINTS", "VERDICTS", "Component", "Reason", "Scorecard", "score_assessment"]
 
-VERDICTS: dict[str, str] = {
-    "go": "Go",
-    "promising": "Promising, needs more or better data",
-    "not_ready": "Not ready for ML",
-    "not_needed": "ML not needed",
-}
 #: Points deducted from risk and effort by how predictions are delivered and how fresh the data must be.
 DELIVERY_POINTS = {"report": 0, "batch": 10, "api": 25, "embedded": 35}
 FRESHNESS_POINTS = {"monthly": 0, "weekly": 0, "daily": 5, "hourly": 15, "real-time": 25}
@@ -57,6 +55,10 @@ class Scorecard(BaseModel):
     reasons: list[Reason]
     missing_inputs: list[str]
     expected_value_per_month: float | None = None
+    #: 95% bootstrap interval of the expected value (binary projects valued at their operating point)
+    expected_value_interval: list[float] | None = None
+    #: the cost-minimising threshold and its confusion counts on the held-out rows (value.py), when valued there
+    operating_point: dict[str, Any] | None = None
     impact_level: str
     rules: dict[str, Any]
 
@@ -113,11 +115,58 @@ def _advantage(m: dict[str, Any], rules: ScoringRules, signal: bool, reasons: li
     return points, share
 
 
+def _ev_points(ev: float, rules: ScoringRules) -> tuple[float, str]:
+    """Impact points on the log scale: 0 at ``ev_floor`` a month, 100 at ``ev_full``."""
+    t = rules.thresholds
+    if ev <= 0:
+        return 0.0, "none"
+    span = math.log10(t.ev_full / t.ev_floor) if t.ev_full > t.ev_floor > 0 else 1.0
+    return 100 * _clip01(math.log10(max(ev, 1e-9) / t.ev_floor) / span), "measured"
+
+
+def _binary_value(m: dict[str, Any], inputs: BusinessInputs, rules: ScoringRules, reasons: list[Reason]
+                  ) -> tuple[float, float, str, dict[str, Any]]:
+    """Expected value at the cost-minimising threshold of the stored operating curve (value.py)."""
+    t = rules.thresholds
+    v, fp, fn = inputs.value_per_decision or 0.0, inputs.cost_false_positive or 0.0, inputs.cost_false_negative or 0.0
+    op = operating_value(m["operating_curve"], decisions_per_month=inputs.decisions_per_month, value_correct=v,
+                         cost_fp=fp, cost_fn=fn, status_quo_accuracy=inputs.status_quo_accuracy)
+    ev = op["value_per_month"]
+    points, level = _ev_points(ev, rules)
+    pos, neg = op["positive_class"], op["negative_class"]
+    quo = ("today's decisions (status-quo accuracy "
+           f"{inputs.status_quo_accuracy:.3f}, their mistakes assumed to fall on both outcomes alike)"
+           if op["status_quo"] == "today's accuracy" else f"no model (always deciding '{neg}', the most common outcome)")
+    interval = "" if op["ci_low"] is None else (f" (95% interval {_fmt(op['ci_low'])} to {_fmt(op['ci_high'])}, "
+                                                f"from {op['n_bootstrap']} resamples of the held-out rows)")
+    recall = "" if op["recall"] is None else f" and catches {op['recall']:.0%} of the real '{pos}' cases"
+    reasons.append(Reason(
+        component="impact", severity="good" if points >= 50 else ("critical" if ev <= 0 else "info"),
+        fact="expected_value_per_month", value=ev, points=points,
+        message=f"Expected value ≈ {_fmt(ev)} a month{interval} = {_fmt(inputs.decisions_per_month)} decisions × "
+        f"({_fmt(op['model_value_per_decision'])} per decision with the model − {_fmt(op['status_quo_value_per_decision'])} "
+        f"with {quo}). Each correct decision is worth {_fmt(v)}, a false positive costs {_fmt(fp)} and a false "
+        f"negative {_fmt(fn)}; the cheapest threshold flags a row as '{pos}' from a probability of "
+        f"{op['threshold']:.3f}: it flags {op['flagged_share']:.0%} of the {op['n_holdout']:,} held-out rows{recall}. "
+        f"{points:.0f} impact points (0 at {_fmt(t.ev_floor)}, 100 at {_fmt(t.ev_full)} a month)."
+        + (" The model would not beat the status quo." if ev <= 0 else "")))
+    return points, ev, level, dict(op)
+
+
+def _value_given(inputs: BusinessInputs, task: str) -> bool:
+    if task == "regression":
+        return inputs.cost_per_unit_error is not None
+    return inputs.value_per_decision is not None or (
+        inputs.cost_false_positive is not None and inputs.cost_false_negative is not None)
+
+
 def _impact(m: dict[str, Any], inputs: BusinessInputs, rules: ScoringRules, reasons: list[Reason]
-            ) -> tuple[float | None, float | None, str]:
-    """(points or None, expected value per month or None, level)."""
+            ) -> tuple[float | None, float | None, str, dict[str, Any] | None]:
+    """(points or None, expected value per month or None, level, operating point or None)."""
     acc, t = m["accuracy"], rules.thresholds
     decisions = inputs.decisions_per_month
+    if m.get("operating_curve") and decisions is not None and _value_given(inputs, m["task"]):
+        return _binary_value(m, inputs, rules, reasons)
     if acc["kind"] == "accuracy":
         value = inputs.value_per_decision
         value_note = "value per correct decision"
@@ -140,28 +189,24 @@ def _impact(m: dict[str, Any], inputs: BusinessInputs, rules: ScoringRules, reas
         gain_text = f"({sq_note} {sq:.4g} − model mean absolute error {acc['model']:.4g})"
     if decisions is not None and value is not None:
         ev = decisions * gain * value
-        if ev <= 0:
-            points, level = 0.0, "none"
-        else:
-            span = math.log10(t.ev_full / t.ev_floor) if t.ev_full > t.ev_floor > 0 else 1.0
-            points, level = 100 * _clip01(math.log10(max(ev, 1e-9) / t.ev_floor) / span), "measured"
+        points, level = _ev_points(ev, rules)
         reasons.append(Reason(component="impact", severity="good" if points >= 50 else ("critical" if ev <= 0 else "info"),
                               fact="expected_value_per_month", value=ev, points=points,
                               message=f"Expected value ≈ {_fmt(ev)} a month = {_fmt(decisions)} decisions × {gain_text} × "
                               f"{_fmt(value)} {value_note}; {points:.0f} impact points (0 at {_fmt(t.ev_floor)}, 100 at "
                               f"{_fmt(t.ev_full)} a month)." + (" The model would not beat today's decisions." if ev <= 0 else "")))
-        return points, ev, level
+        return points, ev, level, None
     if decisions is not None:
         for floor, level, points in _VOLUME_LEVELS:
             if decisions >= floor:
                 reasons.append(Reason(component="impact", severity="info", fact="decisions_per_month", value=decisions,
                                       points=points, message=f"Impact is {level} by volume ({_fmt(decisions)} decisions a "
                                       f"month, {points:.0f} points); give the value of a decision to put a number on it."))
-                return points, None, level
+                return points, None, level, None
     reasons.append(Reason(component="impact", severity="info", fact=None, points=None,
                           message="Impact is unknown: give decisions per month and the value of a correct decision "
                           "(or the costs of errors). It is left out of the score until then."))
-    return None, None, "unknown"
+    return None, None, "unknown", None
 
 
 def _risk(inputs: BusinessInputs, task: str, reasons: list[Reason]) -> float | None:
@@ -192,6 +237,43 @@ def _risk(inputs: BusinessInputs, task: str, reasons: list[Reason]) -> float | N
     return max(0.0, 100.0 - total) if given else None
 
 
+def _column_reason(f: ColumnFinding | None, m: dict[str, Any], t, reasons: list[Reason]) -> None:
+    """What the best single-column rule says, in words, with its score (verdict.py decides what it means)."""
+    if f is None:
+        return
+    n = (m.get("column_rules") or {}).get("checked", 0)
+    where = ("it was left out of the model" if not f.used_by_model else "the model may use it")
+    head = (f"Of the {n} columns each tried alone, `{f.column}` does best: its simple rule ({f.description}) scores "
+            f"{f.check_label} {f.check:.3f} on the validation rows")
+    share = "" if f.share is None else f" and gets {f.share:.0%} of the model's lift"
+    if f.kind == "leak":
+        message = (f"{head}: it gives the answer away. It looks like the outcome written down after the fact (the "
+                   f"leakage check flagged it; {where}). Remove it from the table and assess again; if it really is "
+                   "known before the decision, the rule does the job and ML is not needed.")
+    elif f.kind == "rule":
+        suspect = " The leakage check flagged it as too good, but it looks like a rule, not a copy." if f.leak_suspect else ""
+        message = (f"{head} (near-perfect from {t.rule_near_perfect:.2f}): the rule does the job, ML is not needed "
+                   f"({where}).{suspect}")
+    elif f.kind == "share":
+        message = f"{head}{share} (the line is {t.rule_share_not_needed:.0%}): the rule does most of what a model would."
+    else:
+        message = f"{head}{share}: no single column gives the answer."
+    reasons.append(Reason(component="advantage", severity="critical" if f.kind in ("leak", "rule") else
+                          ("warning" if f.kind == "share" else "info"),
+                          fact="column_rule", value=f.check, message=message))
+
+
+def _search_reason(search: dict[str, Any], reasons: list[Reason]) -> None:
+    """A warning when the safety cap, not the trial count, ended the quick search (the result may then vary)."""
+    if search.get("stopped_by") != "time cap":
+        return
+    reasons.append(Reason(
+        component="lift", severity="warning", fact="search_trials", value=search["trials"],
+        message=f"The quick search ran {search['trials']} of its {search['max_trials']} trials before its "
+        f"{search['cap_seconds']:.0f}-second safety limit stopped it, so the model may be weaker than it should be "
+        "and another run can differ. Run it again with a larger budget or on a quieter machine."))
+
+
 def score_assessment(m: dict[str, Any], inputs: BusinessInputs, rules: ScoringRules) -> Scorecard:
     reasons: list[Reason] = []
     w, t = rules.weights, rules.thresholds
@@ -199,7 +281,7 @@ def score_assessment(m: dict[str, Any], inputs: BusinessInputs, rules: ScoringRu
     reasons += [Reason(**r) for r in readiness_reasons]
     lift, signal, too_wide = _lift(m, rules, reasons)
     advantage, share = _advantage(m, rules, signal, reasons)
-    impact, ev, level = _impact(m, inputs, rules, reasons)
+    impact, ev, level, op = _impact(m, inputs, rules, reasons)
     risk = _risk(inputs, m["task"], reasons)
     curve = m.get("learning_curve") or {}
     if curve.get("trend") in ("more data would help", "plateaued"):
@@ -220,26 +302,16 @@ def score_assessment(m: dict[str, Any], inputs: BusinessInputs, rules: ScoringRu
     scored = [(c.weight, c.points) for c in components if c.points is not None and c.weight > 0]
     total_w = sum(wt for wt, _ in scored)
     score = round(sum(wt * p for wt, p in scored) / total_w, 1) if total_w else None
-    if not signal:
-        verdict = "not_ready"
-    elif share is not None and share >= t.rule_share_not_needed:
-        verdict = "not_needed"
-    elif too_wide:
-        verdict = "promising"
-    elif score is not None and score >= t.go_score and readiness >= t.go_min_readiness:
-        verdict = "go"
-    else:
-        verdict = "promising"
-    why = {
-        "not_ready": "the lift over the naive baseline cannot be told apart from zero",
-        "not_needed": f"a simple rule already gets {share or 0:.0%} of the model's lift (the line is {t.rule_share_not_needed:.0%})",
-        "promising": "the interval is too wide to judge yet" if too_wide else (
-            f"the score {score:.0f} or the data readiness {readiness:.0f} is below the Go line "
-            f"({t.go_score:.0f} and {t.go_min_readiness:.0f})" if score is not None else "too little could be scored"),
-        "go": f"the score {score or 0:.0f} and data readiness {readiness:.0f} clear the Go line ({t.go_score:.0f} and {t.go_min_readiness:.0f})",
-    }[verdict]
+    finding = column_finding(m, t)
+    _column_reason(finding, m, t, reasons)
+    _search_reason(m.get("search") or {}, reasons)
+    verdict, why = decide_verdict(finding=finding, rule_share=share, signal=signal,
+                                  has_interval=m["lift"].get("normalised_ci_low") is not None, too_wide=too_wide,
+                                  readiness=readiness, score=score, value_per_month=ev, t=t)
     reasons.insert(0, Reason(component="verdict", severity="info", fact="score", value=score,
                              message=f"Verdict: {VERDICTS[verdict]}, because {why}."))
     return Scorecard(score=score, verdict=verdict, verdict_label=VERDICTS[verdict], judgeable=not too_wide,
                      components=components, reasons=reasons, missing_inputs=missing_inputs(inputs, m["task"]),
-                     expected_value_per_month=ev, impact_level=level, rules=rules.to_dict())
+                     expected_value_per_month=ev, impact_level=level, rules=rules.to_dict(),
+                     expected_value_interval=None if op is None or op["ci_low"] is None else [op["ci_low"], op["ci_high"]],
+                     operating_point=op)

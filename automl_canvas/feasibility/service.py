@@ -24,7 +24,7 @@ from ..jobs.context import JobContext
 from ..models import BusinessInputsRow, FeasibilityAssessment, FeasibilityPublic, JobPublic, JobStatus, Project, User, UserPublic
 from ..serialization import json_safe
 from ..training.spec import TrainingRequest, parse_budget, resolve_spec
-from .inputs import BusinessInputs, missing_inputs, parse_inputs
+from .inputs import BusinessInputs, missing_inputs, parse_inputs, write_inputs_row
 from .rules import ScoringRules
 from .scoring import VERDICTS, score_assessment
 
@@ -52,6 +52,8 @@ class FeasibilityRequest(BaseModel):
     excluded_columns: list[str] = Field(default_factory=list)
     seed: int | None = None
     max_rows: int | None = Field(default=None, description="assess a seeded sample of at most this many rows (50 or more)")
+    max_trials: int | None = Field(default=None, ge=1, le=1000,
+                                   description="trials of the quick search (default 24); the budget is only its safety cap")
 
 
 class PortfolioEntry(BaseModel):
@@ -113,15 +115,13 @@ def set_inputs(session: Session, actor, project_id: int, values: dict[str, Any] 
     current, _ = _stored_inputs(session, project)
     given = values.model_dump(exclude_unset=True) if isinstance(values, BusinessInputs) else dict(values)
     merged = parse_inputs({**({} if replace else current.model_dump()), **given})
-    row = session.get(BusinessInputsRow, project_id) or BusinessInputsRow(project_id=project_id, updated_by_id=actor.id)
-    row.inputs, row.updated_by_id, row.updated_at = merged.model_dump(), actor.id, utcnow()
-    session.add(row)
+    updated_at = write_inputs_row(session, project_id, merged.model_dump(), actor.id)  # an upsert: safe for concurrent first writes
     for assessment in session.exec(select(FeasibilityAssessment).where(FeasibilityAssessment.project_id == project_id)):
         _apply_scorecard(assessment, merged, ScoringRules.from_overrides(**_stored_rules(assessment)))
         session.add(assessment)
     session.flush()
     return BusinessInputsPublic(project_id=project_id, inputs=merged, missing=missing_inputs(merged, _latest_task(session, project_id)),
-                                updated_at=row.updated_at)
+                                updated_at=updated_at)
 
 
 def _stored_rules(assessment: FeasibilityAssessment) -> dict[str, dict]:
@@ -188,7 +188,10 @@ def run_feasibility_job(ctx: JobContext) -> None:
                            excluded_columns=[*request.excluded_columns, *leaks], seed=seed)
     spec = resolve_spec(treq, profile, lambda col: df[col], max_classes=settings.max_classes, default_seed=seed)
     rules = ScoringRules.from_settings(settings)
-    m = measure(df, spec, profile, options=MeasureOptions.from_settings(settings),
+    options = MeasureOptions.from_settings(settings)
+    if request.max_trials is not None:
+        options.max_trials = request.max_trials
+    m = measure(df, spec, profile, options=options,
                 plateau_gain=rules.thresholds.plateau_gain, progress=lambda **kw: ctx.progress(**kw))
     m["leakage_excluded"] = leaks
     m["sampled_from_rows"] = sampled_from

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .anytime import WrapUp, wrap_up_requested
+
 __all__ = ["ALL_LEARNERS", "SearchResult", "build_learner", "default_learners", "flaml_version", "run_search"]
 
 #: Learners the search may use: strong tree ensembles plus an L1 logistic
@@ -59,7 +61,9 @@ class SearchResult:
     best_loss: float
     trials: list[dict[str, Any]] = field(default_factory=list)
     wall_seconds: float = 0.0
-    model: Any = None  # FLAML's fitted AutoML (trained on the training part only)
+    model: Any = None  # FLAML's fitted AutoML (trained on the training part only); None when stopped early
+    #: True when the job was asked to wrap up during the search: the best trial so far is the result.
+    stopped_early: bool = False
     #: With Ray: the cluster, the concurrency and which processes ran the trials.
     ray: dict[str, Any] | None = None
 
@@ -80,6 +84,10 @@ class _ProgressHandler(logging.Handler):
         except Exception:  # noqa: BLE001 - a bad log line must never stop a search
             return
         if msg.startswith("iteration "):
+            # A new trial is about to start, so every earlier one is in the log file: the one safe
+            # place to stop a search that was asked to wrap up (FLAML has no stop call of its own).
+            if wrap_up_requested():
+                raise WrapUp()
             self.trials += 1
         m = _BEST_RE.search(msg)
         if m:
@@ -149,9 +157,19 @@ def run_search(
     on_trial: Callable[[int, float | None, str | None], None] = lambda *_: None,
     ray_address: str | None = None,
     concurrent_trials: int = 1,
+    max_iter: int | None = None,
 ) -> SearchResult:
+    """Search for the best (learner, config); ``time_budget`` in seconds.
+
+    With ``max_iter`` the search is trial-bounded: at most that many trials,
+    the learners taken in turn (FLAML's "roundrobin": its default choice weighs
+    measured trial times, so a busy machine would change which trials run), and
+    the time budget is only a safety cap.  Same data and seed, same trials.
+    """
     from flaml import AutoML
 
+    if wrap_up_requested():
+        raise WrapUp()
     parallel: dict[str, Any] = {}
     recorder, connected = None, False
     if ray_address:
@@ -177,6 +195,8 @@ def run_search(
     evaluation: dict[str, Any] = (
         {"eval_method": "cv", "split_type": splitter} if splitter is not None else {"X_val": X_val, "y_val": y_val}
     )
+    bounded: dict[str, Any] = {} if max_iter is None else {"max_iter": int(max_iter), "learner_selector": "roundrobin"}
+    stopped_early, ray_info = False, None
     try:
         automl.fit(
             X_train,
@@ -195,15 +215,17 @@ def run_search(
             # Our preprocessing already pinned categories and filled missing values.
             skip_transform=False,
             early_stop=True,
+            **bounded,
             **parallel,
         )
-        ray_info = None
         if recorder is not None:
             import ray
 
             ray_info = {"address": ray_address, "concurrent_trials": parallel["n_concurrent_trials"],
                         "cluster_cpus": ray.cluster_resources().get("CPU"), "driver_pid": os.getpid(),
                         "trial_processes": recorder.summary()}
+    except WrapUp:
+        stopped_early = True
     finally:
         flaml_logger.removeHandler(handler)
         for h in resting:
@@ -220,6 +242,12 @@ def run_search(
             "(its worker processes take several seconds to start). Use a larger budget, or train without Ray."
         )
     trials = _read_trials(log_path)
+    if stopped_early:
+        if not trials:
+            raise WrapUp()  # nothing found yet: the caller delivers the model it already has
+        best = min(trials, key=lambda t: t["validation_loss"])
+        return SearchResult(best_learner=best["learner"], best_config=dict(best["config"]), best_loss=best["validation_loss"],
+                            trials=trials, wall_seconds=time.monotonic() - started, model=None, stopped_early=True)
     return SearchResult(
         best_learner=automl.best_estimator,
         best_config=dict(automl.best_config or {}),

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from automl_canvas.cli import main
 from automl_canvas.config import get_settings
+from automl_canvas.feasibility import VERDICTS
 
 from ..conftest import SAMPLE_DATA, truncate_all
 
@@ -39,7 +40,7 @@ def test_feasibility_inputs_and_portfolio_agree(cli):
     out = cli("feasibility", "Churn", "--dataset", SAMPLE_DATA / "churn.csv", "--target", "churned", "--budget", "2",
               "--decisions-per-month", "2000", "--value-per-decision", "25", "--delivery", "batch", "--json")
     a = json.loads(out.stdout.strip().splitlines()[-1])
-    assert a["verdict"] in ("go", "promising", "not_needed", "not_ready") and 0 <= a["score"] <= 100
+    assert a["verdict"] in VERDICTS and 0 <= a["score"] <= 100
     assert a["inputs"]["decisions_per_month"] == 2000 and a["expected_value_per_month"] is not None
     assert {c["name"] for c in a["scorecard"]["components"]} == {"readiness", "lift", "advantage", "impact", "risk"}
     assert len(a["measurements"]["learning_curve"]["points"]) == 4

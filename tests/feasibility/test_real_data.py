@@ -16,22 +16,24 @@ from .helpers import assess, new_project, reasons
 pytestmark = pytest.mark.slow
 
 
-def test_a_shuffled_noise_target_is_not_ready_for_ml(settings, engine, analyst, project, tmp_path):
+def test_a_shuffled_noise_target_has_no_signal(settings, engine, analyst, project, tmp_path):
     df = pd.read_csv(SAMPLE_DATA / "churn.csv")
     df["churned"] = np.random.default_rng(3).permutation(df["churned"].to_numpy())
     a = assess(settings, engine, analyst, project.id, df, "churned", tmp_path=tmp_path)
     lift = a.measurements["lift"]
     assert lift["normalised_ci_low"] <= 0 <= lift["normalised_ci_high"], lift
-    assert a.verdict == "not_ready" and a.scorecard["verdict_label"] == "Not ready for ML"
+    # issue 15: the data is fine, the target is unpredictable: "no signal", not "not ready"
+    assert a.verdict == "no_signal" and a.scorecard["verdict_label"] == "ML won't help with this data (no signal was found)"
     assert any("includes zero" in m for m in reasons(a, "lift"))
 
 
 @pytest.mark.parametrize(("file", "target"), [("adult.csv", "class"), ("bank_marketing.csv", "y")])
-def test_adult_and_bank_marketing_are_go_or_promising(settings, engine, analyst, tmp_path, file, target):
+def test_adult_and_bank_marketing_are_promising_with_their_value_unknown(settings, engine, analyst, tmp_path, file, target):
     df = pd.read_csv(shared_dataset(file)).sample(n=5000, random_state=0)
     pid = new_project(engine, analyst, file)
     a = assess(settings, engine, analyst, pid, df, target, tmp_path=tmp_path)
-    assert a.verdict in ("go", "promising"), a.scorecard["reasons"]
+    # issue 15: no business inputs, so never Go on data alone
+    assert a.verdict in ("value_unknown", "promising"), a.scorecard["reasons"]
     assert a.measurements["lift"]["normalised_ci_low"] > 0.3
     assert len(a.measurements["learning_curve"]["points"]) == 4
     assert a.score is not None and a.score >= 50

@@ -85,13 +85,14 @@ def test_regression_impact_uses_the_error_in_target_units():
         ({"simple_rule__normalised": 0.37}, "not_needed"),  # 92.5% of the model's 0.40
         ({"lift__normalised_ci_low": 0.1, "lift__normalised_ci_high": 0.6}, "promising"),  # 0.5 wide
         ({"readiness__n_leakage": 0, "readiness__n_labelled": 5000, "readiness__labelled_share": 1.0,
-          "readiness__minority_share": 0.3, "readiness__duplicate_share": 0.0, "lift__normalised_ci_low": 0.45}, "go"),
+          "readiness__minority_share": 0.3, "readiness__duplicate_share": 0.0, "lift__normalised_ci_low": 0.45},
+         "value_unknown"),  # the data clears the Go line; without business inputs its value is unknown (issue 15)
     ],
 )
 def test_verdict_rules(changes, verdict):
     card = score_assessment(measurements(**changes), BusinessInputs(), ScoringRules())
     assert card.verdict == verdict, [r.message for r in card.reasons]
-    if verdict == "go":
+    if verdict == "value_unknown":
         assert card.score >= 60 and _points(card)["readiness"] >= 50
     if "lift__normalised_ci_high" in changes:
         assert not card.judgeable and any("too wide to judge" in r.message for r in card.reasons)

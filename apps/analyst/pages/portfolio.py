@@ -14,7 +14,10 @@ from automl_canvas.feasibility.service import (FeasibilityRequest, get_inputs, l
                                                submit_feasibility)
 from automl_canvas.jobs.service import get_job_for
 
-_VERDICT_COLOURS = {"go": "#2e7d32", "promising": "#f9a825", "not_ready": "#c62828", "ml_not_needed": "#6d4c41",
+#: One colour per verdict key of automl_canvas.feasibility.VERDICTS (plus "not assessed"): green for Go,
+#: amber for "promising" and "value unknown", brown for the verdicts that say ML is the wrong tool, red for the blockers.
+_VERDICT_COLOURS = {"go": "#2e7d32", "value_unknown": "#9ccc65", "promising": "#f9a825", "low_value": "#ef6c00",
+                    "not_needed": "#6d4c41", "no_signal": "#8d6e63", "not_ready": "#c62828", "leaks": "#ad1457",
                     "not_assessed": "#9e9e9e"}
 _SEVERITY = {"critical": st.error, "warning": st.warning, "good": st.success, "info": st.info}
 
@@ -79,7 +82,8 @@ if dataset is None:
 else:
     columns = [c["name"] for c in dataset.profile.get("columns", [])]
     target = st.selectbox("The column to predict", columns, index=len(columns) - 1, key="feasibility_target")
-    seconds = st.number_input("Search time in seconds (a quick run is enough to judge)", min_value=5, max_value=600, value=60)
+    seconds = st.number_input("Safety limit for the search, in seconds (it runs a fixed number of trials)",
+                              min_value=5, max_value=600, value=60)
     if st.button("Assess feasibility", type="primary"):
         with friendly("starting the assessment"):
             job = submit_feasibility(get_world().engine, get_world().settings, me, project.id,
@@ -119,7 +123,14 @@ if assessment is not None:
                           for c in card["components"]])
     st.dataframe(parts, hide_index=True, use_container_width=True)
     if card.get("expected_value_per_month") is not None:
-        st.write(f"Expected value: about **{card['expected_value_per_month']:,.0f} per month**.")
+        interval = card.get("expected_value_interval")
+        shown = "" if not interval else f" (95% interval {interval[0]:,.0f} to {interval[1]:,.0f})"
+        st.write(f"Expected value: about **{card['expected_value_per_month']:,.0f} per month**{shown}.")
+        point = card.get("operating_point")
+        if point:
+            st.caption(f"At the cheapest threshold ({point['threshold']:.3f}) the model flags {point['flagged_share']:.0%} "
+                       f"of the held-out rows as '{point['positive_class']}': {point['tp']} caught, {point['fn']} missed, "
+                       f"{point['fp']} flagged wrongly, {point['tn']} rightly left alone.")
     if card.get("missing_inputs"):
         st.caption("Not scored for lack of inputs: " + ", ".join(card["missing_inputs"]) + ".")
     for reason in card["reasons"]:
