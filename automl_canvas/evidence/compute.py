@@ -37,6 +37,10 @@ class EvidenceOptions:
     min_group_size: int = 30
     n_bootstrap: int = 200
     seed: int = 0
+    #: The answer that is good for the person (declared with the sensitive columns); None: both directions shown.
+    favourable_outcome: Any = None
+    min_selection_rate: float = 0.01
+    min_tpr: float = 0.10
     kinds: tuple[str, ...] = ("performance", "explanations", "fairness")
 
 
@@ -100,6 +104,8 @@ def _fairness(task: str, rows: pd.DataFrame, y: np.ndarray, proba: np.ndarray | 
     report = fairness_report(
         task, y_true, y_pred, rows[sensitive].reset_index(drop=True), proba=proba, classes=list(classes),
         positive_label=positive, min_group_size=opts.min_group_size, n_bootstrap=opts.n_bootstrap, seed=opts.seed,
+        favourable_label=next((c for c in classes if str(c) == str(opts.favourable_outcome)), None)
+        if opts.favourable_outcome is not None else None, min_selection_rate=opts.min_selection_rate, min_tpr=opts.min_tpr,
     )
     data = report.to_dict()
     summary = {"sensitive_columns": sensitive, "findings": data.get("findings", [])}

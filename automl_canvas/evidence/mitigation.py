@@ -6,6 +6,12 @@ Honest comparison: the parent's recorded configuration is refit on the
 *train* rows only, the group thresholds are fitted on the *validation* rows
 (scores the model did not learn from), and both the unmitigated and the
 mitigated model are measured on the same untouched holdout.
+
+Honest verdict: a candidate that widens the disparity it targets, or loses
+more of the primary metric than ``settings.mitigation_max_metric_loss``, is
+labelled "worse — not recommended" (``fairness.verdicts.mitigation_verdict``)
+in its comparison, its notes and its recipe; the approval policy recomputes
+the same verdict from the recipe's numbers, so the label and the check agree.
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ def submit_mitigation(engine: Engine, settings: Settings, actor, version_id: int
 
 
 def _holdout_assessment(task: str, model, setting, column: str, classes: list[Any], metric: str, seed: int,
-                        settings: Settings) -> tuple[float, dict[str, float], Any]:
+                        settings: Settings, favourable=None) -> tuple[float, dict[str, float], Any]:
     """(metric, every metric, fairness report on ``column``) of ``model`` on the holdout, from one prediction."""
     from ..fairness import fairness_report
 
@@ -71,7 +77,8 @@ def _holdout_assessment(task: str, model, setting, column: str, classes: list[An
     labels = np.asarray(classes, dtype=object)
     report = fairness_report(task, labels[y], labels[pred], rows[[column]].reset_index(drop=True), proba=proba,
                              classes=list(classes), positive_label=classes[1], min_group_size=settings.fairness_min_group_size,
-                             n_bootstrap=settings.fairness_bootstrap, seed=seed)
+                             n_bootstrap=settings.fairness_bootstrap, seed=seed, favourable_label=favourable,
+                             min_selection_rate=settings.fairness_min_selection_rate, min_tpr=settings.fairness_min_tpr)
     return score(task, metric, y, proba, pred), evaluate(task, y, proba, pred), report
 
 
@@ -81,7 +88,7 @@ def _learner_name(full: str, parent_learner: str, limit: int = 64) -> str:
 
 
 def run_mitigation_job(ctx: JobContext) -> None:
-    from ..fairness import compare, mitigate
+    from ..fairness import compare, mitigate, mitigation_verdict
     from ..training.refit import rebuild
     from ..training.trainer import fit_estimator
 
@@ -104,9 +111,16 @@ def run_mitigation_job(ctx: JobContext) -> None:
     mitigated = mitigate(unmitigated, setting.original("validation"), np.asarray(classes, dtype=object)[y_val], column,
                          constraint, seed)
     ctx.progress(stage="comparing on the holdout", force=True)
-    before_score, before_metrics, before_fair = _holdout_assessment(task, unmitigated, setting, column, classes, parent.metric, seed, settings)
-    after_score, after_metrics, after_fair = _holdout_assessment(task, mitigated, setting, column, classes, parent.metric, seed, settings)
+    favourable = recipe.get("favourable_outcome")
+    before_score, before_metrics, before_fair = _holdout_assessment(task, unmitigated, setting, column, classes, parent.metric,
+                                                                    seed, settings, favourable)
+    after_score, after_metrics, after_fair = _holdout_assessment(task, mitigated, setting, column, classes, parent.metric,
+                                                                 seed, settings, favourable)
     comparison = compare(before_fair, after_fair, before_metrics, after_metrics)
+    verdict = mitigation_verdict(comparison, feature=column, constraint=constraint, metric=parent.metric,
+                                 higher_is_better=parent.higher_is_better, max_metric_loss=settings.mitigation_max_metric_loss)
+    comparison["verdict"] = json_safe(verdict.to_dict())
+    comparison["summary"] = f"{verdict.label[:1].upper()}{verdict.label[1:]}: {comparison['summary']}"
     digest, rel, size = save_model(settings, mitigated)
     with session_scope(engine) as s:
         schema = dict(parent.feature_schema)
@@ -123,11 +137,15 @@ def run_mitigation_job(ctx: JobContext) -> None:
             cv_metrics={}, leaderboard=parent.leaderboard,
             recipe=json_safe({**recipe, "mitigation": {"parent_version_id": parent.id, "sensitive_column": column,
                                                         "constraint": constraint, "thresholds_fit_on": "validation rows",
-                                                        "parent_refit_on": "train rows"}}),
+                                                        "parent_refit_on": "train rows",
+                                                        # the numbers the policy's verdict is recomputed from
+                                                        "comparison": {k: comparison[k] for k in ("performance", "fairness")},
+                                                        "verdict": comparison["verdict"]}}),
             feature_schema=json_safe(schema),
             notes=[*parent.notes, {"severity": "info", "message": (
                 f"Mitigated candidate of version {parent.version}: decisions are thresholded per '{column}' group "
-                f"({constraint.replace('_', ' ')}). It needs '{column}' at prediction time.")}],
+                f"({constraint.replace('_', ' ')}). It needs '{column}' at prediction time.")},
+                   {"severity": "warning" if verdict.worse else "info", "message": verdict.message}],
         )
         s.add(version)
         s.flush()

@@ -15,9 +15,11 @@ from importlib import import_module
 from .groups import MISSING
 from .report import fairness_report
 from .result import Disparity, FairnessReport, FeatureGroups, Finding, GroupInfo, MetricValue
+from .verdicts import WORSE, describe_change, four_fifths, mitigation_verdict, selection_health, with_favourable
 
 __all__ = [
     "MISSING",
+    "WORSE",
     "Disparity",
     "FairnessReport",
     "FeatureGroups",
@@ -26,11 +28,16 @@ __all__ = [
     "MetricValue",
     "MitigatedModel",
     "compare",
+    "describe_change",
     "evaluate_predictions",
     "fairness_report",
+    "four_fifths",
     "mitigate",
+    "mitigation_verdict",
     "plot_disparities",
     "plot_group_metric",
+    "selection_health",
+    "with_favourable",
 ]
 
 _LAZY = {

@@ -35,7 +35,9 @@ __all__ = [
 #: Per-group metrics of a classification report, in display order.
 CLASSIFICATION_METRICS = ("count", "selection_rate", "accuracy", "tpr", "fpr", "precision", "base_rate")
 #: Per-group metrics of a regression report, in display order.
-REGRESSION_METRICS = ("count", "mae", "rmse", "mean_prediction", "mean_actual")
+#: ``bias`` is the signed mean error, mean(prediction − truth): an MAE says how far off a group's predictions
+#: are, only the sign says whether the group is over- or under-predicted.
+REGRESSION_METRICS = ("count", "mae", "rmse", "bias", "mean_prediction", "mean_actual")
 
 #: Upper bound on elements of one chunk of resampled indices (memory, not speed).
 _CHUNK_ELEMENTS = 4_000_000
@@ -126,6 +128,7 @@ def metrics_from_table(task: str, table: np.ndarray, n_classes: int = 2) -> dict
             "count": n,
             "mae": _div(table[..., 1], n),
             "rmse": np.sqrt(_div(table[..., 2], n)),
+            "bias": _div(table[..., 3] - table[..., 4], n),
             "mean_prediction": _div(table[..., 3], n),
             "mean_actual": _div(table[..., 4], n),
         }
@@ -186,20 +189,25 @@ def disparities(task: str, metrics: dict[str, np.ndarray], eligible: np.ndarray,
     TPR and FPR ranges (fairlearn's 'worst_case'), and the same parity
     difference and ratio for the *actual* outcomes (base rates: a disparity
     already in the labels, whatever the model does); multiclass arrays keep a
-    trailing class axis.  regression: the range of MAE, their ratio
-    (max / min) and the range of mean predictions.
+    trailing class axis.  binary also gets the parity ratios of the *other*
+    outcome (rates 1 − s): the four-fifths rule is defined on the favourable
+    outcome, which may be either label.  regression: the range of MAE, their
+    ratio (max / min), the range of signed mean errors (bias) and of mean
+    predictions.
     """
     if task == "regression":
         hi, lo = _spread(metrics["mae"], eligible, group_axis)
+        bhi, blo = _spread(metrics["bias"], eligible, group_axis)
         phi, plo = _spread(metrics["mean_prediction"], eligible, group_axis)
-        return {"mae_difference": hi - lo, "mae_ratio": _div(hi, lo), "mean_prediction_difference": phi - plo}
+        return {"mae_difference": hi - lo, "mae_ratio": _div(hi, lo), "bias_difference": bhi - blo,
+                "mean_prediction_difference": phi - plo}
     shi, slo = _spread(metrics["selection_rate"], eligible, group_axis)
     bhi, blo = _spread(metrics["base_rate"], eligible, group_axis)
     thi, tlo = _spread(metrics["tpr"], eligible, group_axis)
     fhi, flo = _spread(metrics["fpr"], eligible, group_axis)
     with _quiet():
         eo = np.fmax(thi - tlo, fhi - flo)
-    return {
+    out = {
         "demographic_parity_difference": shi - slo,
         "demographic_parity_ratio": _div(slo, shi),
         "equalized_odds_difference": eo,
@@ -208,6 +216,10 @@ def disparities(task: str, metrics: dict[str, np.ndarray], eligible: np.ndarray,
         "base_rate_difference": bhi - blo,
         "base_rate_ratio": _div(blo, bhi),
     }
+    if task == "binary":  # the other label's rates are 1 − s: lowest where s is highest
+        out["other_parity_ratio"] = _div(1 - shi, 1 - slo)
+        out["other_base_rate_ratio"] = _div(1 - bhi, 1 - blo)
+    return out
 
 
 def pair_gap(measure: str, high: np.ndarray, low: np.ndarray) -> np.ndarray:

@@ -6,12 +6,19 @@ rebuilt from the stored report data alone, so the wording can improve without
 recomputing any evidence.  The rules of thumb are in ``RULES`` (in one place,
 so a reviewer can see and change them):
 
-* demographic parity ratio below 0.8: the four-fifths (80 %) rule of the US
-  Uniform Guidelines on Employee Selection Procedures (applied to the
-  predictions, and to the actual outcomes: a bias already in the labels is
-  learned by any model that can see the group or a proxy of it);
+* parity ratio below 0.8: the four-fifths (80 %) rule of the US Uniform
+  Guidelines on Employee Selection Procedures, on the rates of the
+  *favourable* outcome (``verdicts.four_fifths``: until the favourable label
+  is declared, both directions are shown and the stricter one decides); applied
+  to the predictions, and to the actual outcomes: a bias already in the labels
+  is learned by any model that can see the group or a proxy of it;
 * differences in rates above 0.1 (ten percentage points), a common screening level;
-* a group's mean absolute error more than 1.25× another's (regression).
+* binary: a group whose selection rate or TPR is degenerate
+  (``verdicts.selection_health``): then a small parity gap proves nothing;
+* a group's mean absolute error more than 1.25× another's (regression);
+* a gap in signed mean error (bias) between groups of more than 0.2× the
+  overall mean absolute error (regression): one group over-predicted and
+  another under-predicted is a warning even when their MAEs are alike.
 
 Severity: "high" when the interval of the gap lies wholly beyond the rule
 (the gap is not a sampling accident), "warning" when only the estimate does.
@@ -26,8 +33,9 @@ import math
 
 from .groups import AND, CROSS, MISSING
 from .result import SEVERITIES, Disparity, FairnessReport, FeatureGroups, Finding
+from .verdicts import FourFifths, four_fifths, selection_health
 
-__all__ = ["RULES", "build_findings", "describe_group"]
+__all__ = ["RELATIVE_TO_MAE", "RULES", "build_findings", "describe_group"]
 
 #: measure -> (threshold, direction): -1 flags values below it, +1 values above it, 0 never.
 RULES: dict[str, tuple[float, int]] = {
@@ -38,8 +46,14 @@ RULES: dict[str, tuple[float, int]] = {
     "fpr_difference": (0.1, +1),
     "base_rate_ratio": (0.8, -1),
     "base_rate_difference": (0.1, +1),
+    "other_parity_ratio": (0.8, -1),
+    "other_base_rate_ratio": (0.8, -1),
     "mae_ratio": (1.25, +1),
+    #: a fraction of the overall MAE (the report stores the resulting number as the threshold).
+    "bias_difference": (0.2, +1),
 }
+#: Measures whose RULES threshold is a fraction of the overall mean absolute error, not a number in itself.
+RELATIVE_TO_MAE = frozenset({"bias_difference"})
 
 
 def describe_group(feature: FeatureGroups | str, group: str) -> str:
@@ -89,29 +103,55 @@ def _group_findings(report: FairnessReport, f: FeatureGroups) -> list[Finding]:
     return out
 
 
-def _parity_finding(report: FairnessReport, ratio: Disparity, diff: Disparity, *, actual: bool = False) -> Finding | None:
-    """Four-fifths rule on predicted (or, with ``actual``, observed) positive rates."""
+def _parity_finding(report: FairnessReport, ratio: Disparity, diff: Disparity, *, actual: bool = False,
+                    ff: FourFifths | None = None) -> Finding | None:
+    """Four-fifths rule on predicted (or, with ``actual``, observed) rates of one outcome.
+
+    Binary reports pass ``ff`` (from ``verdicts.four_fifths``): the outcome
+    judged is the favourable one, and while it is undeclared the sentence
+    also gives the other direction and says which one decided.
+    """
     name, label = ratio.feature, ratio.label
     low, high = describe_group(name, ratio.low_group or ""), describe_group(name, ratio.high_group or "")
     rates = f"{_f(ratio.low_value)} vs {_f(ratio.high_value)}"
     numbers = {"ratio": ratio.value, "ratio_ci": [ratio.ci_low, ratio.ci_high], "difference": diff.value,
                "low_rate": ratio.low_value, "high_rate": ratio.high_value, "low_group": ratio.low_group,
                "high_group": ratio.high_group}
-    target = f"'{label if label is not None else report.positive_label}'"
-    what = f"In the data itself, the actual rate of {target}" if actual else f"Rate of {_outcome(report, label)}"
+    outcome = ff.outcome if ff is not None else (label if label is not None else report.positive_label)
+    target = f"'{outcome}'" + (" (the favourable outcome)" if ff is not None and ff.declared else "")
+    what = f"In the data itself, the actual rate of {target}" if actual else f"Rate of predicted {target}"
     tail = ": the outcomes any model learns from already fail the four-fifths rule" if actual else ": the four-fifths rule fails"
+    both = ""
+    if ff is not None:
+        numbers.update({"outcome": ff.outcome, "favourable_declared": ff.declared, "other_outcome": ff.other_outcome,
+                        "other_ratio": None if ff.other is None else ff.other.value})
+        if not ff.declared and ff.other is not None and not math.isnan(ff.other.value):
+            both = (f" The favourable outcome is not declared, so both directions are shown: on '{ff.other_outcome}' "
+                    f"the ratio is {ff.other.value:.2f} ({_f(ff.other.low_value)} vs {_f(ff.other.high_value)}); "
+                    f"the rule was judged on '{ff.outcome}', the stricter of the two. Declare which answer is good "
+                    f"for the person to judge the right one.")
     if ratio.flagged:
         robust = not math.isnan(ratio.ci_high) and ratio.ci_high < ratio.threshold
         return Finding("high" if robust and CROSS not in name else "warning",
                        f"{what} for {low} is {ratio.value:.2f}× that of {high} ({rates}; {_interval(ratio, report)}){tail}"
-                       + ("." if robust else ", though the interval reaches 0.8."), name, ratio.measure, numbers)
+                       + ("." if robust else ", though the interval reaches 0.8.") + both, name, ratio.measure, numbers)
     if diff.flagged:
         return Finding("warning", f"{what} differs by {diff.value:.2f} between {low} and {high} ({rates}; {_interval(diff, report)}), "
-                                  f"although the ratio {ratio.value:.2f} passes the four-fifths rule.", name, diff.measure, numbers)
+                                  f"although the ratio {ratio.value:.2f} passes the four-fifths rule.{both}", name,
+                       diff.measure, numbers)
     if actual:
         return None  # balanced labels are not news; the prediction finding says enough
     return Finding("info", f"{what} is similar across {name} groups: ratio {ratio.value:.2f} (four-fifths rule passes), "
-                           f"difference {diff.value:.2f}.", name, ratio.measure, numbers)
+                           f"difference {diff.value:.2f}.{both}", name, ratio.measure, numbers)
+
+
+def _selection_finding(report: FairnessReport, f: FeatureGroups) -> Finding | None:
+    """A degenerate-decision finding (binary): the parity numbers of this feature prove nothing."""
+    health = selection_health(report, f.name)
+    if health is None or health.passed:
+        return None
+    return Finding("warning" if f.kind == "intersection" else "high", health.message, f.name, "selection_health",
+                   {"problems": health.problems, "min_selection_rate": health.min_selection_rate, "min_tpr": health.min_tpr})
 
 
 _RATE_WORDS = {
@@ -137,6 +177,35 @@ def _odds_finding(report: FairnessReport, eo: Disparity, tpr: Disparity, fpr: Di
     )
 
 
+def _metric(report: FairnessReport, feature: str, group: str | None, metric: str):
+    return next((m for m in report.metrics if (m.feature, m.group, m.metric, m.label) == (feature, group, metric, None)), None)
+
+
+def _signed(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:+.4g}"
+
+
+def _bias_finding(report: FairnessReport, f: FeatureGroups, gap: Disparity) -> Finding:
+    """Signed mean error (bias) of the two extreme groups: over- vs under-prediction, with intervals."""
+    parts = []
+    for group in (gap.high_group, gap.low_group):
+        m = _metric(report, f.name, group, "bias")
+        if m is None:
+            continue
+        side = "too high" if m.value > 0 else "too low" if m.value < 0 else "unbiased"
+        ci = "" if math.isnan(m.ci_low) else f", {round(report.confidence * 100)}% interval {_signed(m.ci_low)} to {_signed(m.ci_high)}"
+        parts.append(f"{describe_group(f.name, group or '')}: {side} by {_signed(m.value)} on average{ci}")
+    head = "Mean error (prediction − truth) " + "; ".join(parts)
+    numbers = {"difference": gap.value, "ci": [gap.ci_low, gap.ci_high], "threshold": gap.threshold,
+               "high_group": gap.high_group, "low_group": gap.low_group, "high": gap.high_value, "low": gap.low_value}
+    rule = f"more than {RULES['bias_difference'][0]:g}× the overall mean absolute error ({gap.threshold:.4g})"
+    if gap.flagged:
+        return Finding("warning", f"{head}: a bias gap of {gap.value:.4g} ({_interval(gap, report)}), {rule}. One group's "
+                                  f"predictions are pushed up relative to the other's.", f.name, "bias_difference", numbers)
+    return Finding("info", f"{head}: a bias gap of {gap.value:.4g} ({_interval(gap, report)}), within the limit of "
+                           f"{gap.threshold:.4g}.", f.name, "bias_difference", numbers)
+
+
 def _regression_findings(report: FairnessReport, by: dict) -> list[Finding]:
     out = []
     for f in report.features:
@@ -148,6 +217,9 @@ def _regression_findings(report: FairnessReport, by: dict) -> list[Finding]:
         out.append(Finding(sev, f"Mean absolute error for {hi} is {ratio.value:.2f}× that for {lo} "
                                 f"({ratio.high_value:.4g} vs {ratio.low_value:.4g}; {_interval(ratio, report)}).",
                            f.name, "mae_ratio", {"ratio": ratio.value, "high": ratio.high_value, "low": ratio.low_value}))
+        bias = by.get((f.name, "bias_difference", None))
+        if bias is not None and not math.isnan(bias.value):
+            out.append(_bias_finding(report, f, bias))
         if gap is not None and not math.isnan(gap.value):
             out.append(Finding("info", f"Mean prediction ranges from {gap.low_value:.4g} ({describe_group(f.name, gap.low_group or '')}) "
                                        f"to {gap.high_value:.4g} ({describe_group(f.name, gap.high_group or '')}).",
@@ -167,12 +239,20 @@ def build_findings(report: FairnessReport) -> list[Finding]:
         for (feature, measure, label), ratio in by.items():
             if measure != "demographic_parity_ratio" or math.isnan(ratio.value):
                 continue
-            out.append(_parity_finding(report, ratio, by[(feature, "demographic_parity_difference", label)]))
-            out.append(_parity_finding(report, by[(feature, "base_rate_ratio", label)],
-                                       by[(feature, "base_rate_difference", label)], actual=True))
+            diff, base_diff = by[(feature, "demographic_parity_difference", label)], by[(feature, "base_rate_difference", label)]
+            if report.task == "binary":
+                ff, ff_actual = four_fifths(report, feature), four_fifths(report, feature, actual=True)
+                out.append(_parity_finding(report, ff.ratio if ff else ratio, diff, ff=ff))
+                if ff_actual is not None:
+                    out.append(_parity_finding(report, ff_actual.ratio, base_diff, actual=True, ff=ff_actual))
+            else:
+                out.append(_parity_finding(report, ratio, diff))
+                out.append(_parity_finding(report, by[(feature, "base_rate_ratio", label)], base_diff, actual=True))
             odds = _odds_finding(report, by[(feature, "equalized_odds_difference", label)],
                                  by[(feature, "tpr_difference", label)], by[(feature, "fpr_difference", label)])
             if odds:
                 out.append(odds)
+        if report.task == "binary":
+            out += [x for x in (_selection_finding(report, f) for f in report.features) if x is not None]
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted((f for f in out if f is not None), key=lambda x: -rank[x.severity])

@@ -4,7 +4,8 @@ Why ThresholdOptimizer (Hardt et al., 2016) with ``prefit=True``: the model
 already exists, was chosen on evidence and has been reviewed; re-training it
 under a constraint would be a different model.  Thresholding its probabilities
 per group changes only the decision rule, and the trade-off (accuracy lost,
-disparity removed) can be shown side by side with ``compare``.
+disparity narrowed -- or widened: thresholds fitted on one sample can make the
+holdout gap worse) can be shown side by side with ``compare``.
 
 What a reviewer must know, and the code enforces:
 * the mitigated model needs the sensitive column *at prediction time*
@@ -31,6 +32,7 @@ from ..errors import ValidationError
 from ..training.pipeline import CanvasModel
 from .groups import CROSS, GroupedFeature, encode_column, labels_for
 from .result import FairnessReport, jsonable
+from .verdicts import describe_change
 
 __all__ = ["CONSTRAINTS", "MitigatedModel", "compare", "evaluate_predictions", "mitigate"]
 
@@ -225,31 +227,21 @@ def evaluate_predictions(y_true, y_pred, proba=None, *, positive_label=None, cla
     return out
 
 
-def _removed(measure: str, before: float, after: float) -> float:
-    """Share of the gap to parity that mitigation closed (1 = all of it; negative = it grew)."""
-    if measure == "mae_ratio":
-        gap_before, gap_after = before - 1, after - 1
-    elif measure.endswith("_ratio"):
-        gap_before, gap_after = 1 - before, 1 - after
-    else:
-        gap_before, gap_after = before, after
-    if not (np.isfinite(gap_before) and np.isfinite(gap_after)) or gap_before == 0:
-        return float("nan")
-    return float((gap_before - gap_after) / gap_before)
-
-
 def compare(
     parent_report: FairnessReport,
     mitigated_report: FairnessReport,
     parent_metrics: dict[str, float],
     mitigated_metrics: dict[str, float],
 ) -> dict[str, Any]:
-    """What mitigation cost and bought: metrics lost, and disparity removed, per feature and measure.
+    """What mitigation cost and bought: metrics lost, and each disparity narrowed or widened.
 
     Returns ``{"performance": [...], "fairness": [...], "summary": str}``; each
-    list is rows for a table (``pd.DataFrame(result["fairness"])``).  Only
-    metrics present in both dicts are compared (AUC is left out when the
-    mitigated side has none).
+    list is rows for a table (``pd.DataFrame(result["fairness"])``).  A
+    fairness row says ``direction`` ("narrowed", "widened", "unchanged",
+    "unknown") and ``in_words`` ("**widened** from 0.060 to 0.084"), both from
+    ``verdicts.describe_change``: a share "removed" reads as a gain even when
+    it is negative, so it is not given.  Only metrics present in both dicts
+    are compared (AUC is left out when the mitigated side has none).
     """
     performance = [
         {"metric": m, "parent": float(parent_metrics[m]), "mitigated": float(mitigated_metrics[m]),
@@ -262,8 +254,9 @@ def compare(
         m = after.get((d.feature, d.measure, d.label))
         if m is None:
             continue
+        direction, words = describe_change(d.measure, d.value, m.value)
         fairness.append({"feature": d.feature, "measure": d.measure, "label": d.label, "parent": d.value,
-                         "mitigated": m.value, "change": m.value - d.value, "removed_fraction": _removed(d.measure, d.value, m.value),
+                         "mitigated": m.value, "change": m.value - d.value, "direction": direction, "in_words": words,
                          "parent_flagged": d.flagged, "mitigated_flagged": m.flagged})
     parts = [f"{p['metric']} {p['parent']:.3f} → {p['mitigated']:.3f} ({p['change']:+.3f})" for p in performance]
     for r in fairness:
@@ -272,6 +265,5 @@ def compare(
         if math.isnan(r["parent"]):
             continue
         label = "" if r["label"] is None else f" [{r['label']}]"
-        removed = "" if math.isnan(r["removed_fraction"]) else f" ({r['removed_fraction']:.0%} removed)"
-        parts.append(f"{r['measure'].replace('_', ' ')} on {r['feature']}{label} {r['parent']:.3f} → {r['mitigated']:.3f}{removed}")
+        parts.append(f"{r['measure'].replace('_', ' ')} on {r['feature']}{label} {r['in_words']}")
     return jsonable({"performance": performance, "fairness": fairness, "summary": "; ".join(parts) + "."})

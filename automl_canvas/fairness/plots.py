@@ -27,6 +27,7 @@ METRIC_TITLES = {
     "count": "Rows",
     "mae": "Mean absolute error",
     "rmse": "RMSE",
+    "bias": "Mean error (bias: prediction − truth)",
     "mean_prediction": "Mean prediction",
     "mean_actual": "Mean actual",
 }
@@ -81,19 +82,33 @@ def plot_group_metric(
     return fig
 
 
+def _ratio_panels(report: FairnessReport) -> list[tuple[str, str]]:
+    if report.task != "binary":
+        return [("demographic_parity_ratio", "Selection-rate ratio (four-fifths rule)")]
+    pos = str(report.positive_label)
+    other = next((str(c) for c in report.classes if str(c) != pos), f"not {pos}")
+    panels = {pos: ("demographic_parity_ratio", f"Rate ratio of '{pos}' (four-fifths rule)"),
+              other: ("other_parity_ratio", f"Rate ratio of '{other}' (four-fifths rule)")}
+    if report.favourable_label is not None and str(report.favourable_label) in panels:
+        return [panels[str(report.favourable_label)]]
+    return [panels[pos], panels[other]]
+
+
 def plot_disparities(report: FairnessReport, *, label: str | None = None) -> Figure:
     """Each feature's disparities with intervals and the rule-of-thumb lines (red: flagged).
 
     Classification: demographic parity difference, equalized odds difference
-    and the parity ratio against the four-fifths line; regression: the MAE
-    ratio and the mean-prediction gap.
+    and the parity ratio against the four-fifths line (binary: of the
+    favourable outcome; both outcomes while it is undeclared); regression:
+    the MAE ratio, the bias gap (signed mean error) and the mean-prediction gap.
     """
     if report.task == "regression":
-        measures = [("mae_ratio", "MAE ratio (max / min)"), ("mean_prediction_difference", "Mean prediction gap")]
+        measures = [("mae_ratio", "MAE ratio (max / min)"), ("bias_difference", "Bias gap (mean error, max − min)"),
+                    ("mean_prediction_difference", "Mean prediction gap")]
     else:
         measures = [("demographic_parity_difference", "Demographic parity difference"),
-                    ("equalized_odds_difference", "Equalized odds difference"),
-                    ("demographic_parity_ratio", "Selection-rate ratio (four-fifths rule)")]
+                    ("equalized_odds_difference", "Equalized odds difference")]
+        measures += _ratio_panels(report)
     frame = report.disparities_frame()
     frame = frame[frame["label"].isna() if label is None else frame["label"] == label]
     names = [f.name for f in report.features]

@@ -13,7 +13,9 @@ The flow, and why:
    the disparity measures: a 3-row group's selection rate is not evidence;
 5. intervals come from a vectorised percentile bootstrap (``bootstrap.py``) on
    resampled rows, shared by every feature so a report is one seeded draw;
-6. findings turn the numbers into sentences (``findings.py``).
+6. findings turn the numbers into sentences (``findings.py``), with the
+   verdicts (four-fifths on the favourable outcome, degenerate decisions,
+   regression bias) computed in ``verdicts.py``.
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ from .bootstrap import (
     percentile_interval,
     point_table,
 )
-from .findings import RULES, build_findings
+from .findings import RELATIVE_TO_MAE, RULES, build_findings
 from .groups import AND, MISSING, GroupedFeature
 from .inputs import TASKS, prepare_inputs
-from .result import Disparity, FairnessReport, FeatureGroups, GroupInfo, MetricValue, jsonable
+from .result import MIN_SELECTION_RATE, MIN_TPR, Disparity, FairnessReport, FeatureGroups, GroupInfo, MetricValue, jsonable
+from .verdicts import favourable_class
 
 __all__ = ["TASKS", "fairness_report"]
 
@@ -73,8 +76,11 @@ def _metric_functions(task: str, n_classes: int) -> dict[str, Any]:
     def mean_prediction(yt, yp, sample_weight=None):
         return float(np.average(yp, weights=sample_weight))
 
+    def bias(yt, yp, sample_weight=None):  # signed mean error: > 0 over-predicts the group
+        return float(np.average(np.asarray(yp, dtype="float64") - np.asarray(yt, dtype="float64"), weights=sample_weight))
+
     if task == "regression":
-        return {"count": count, "mae": skm.mean_absolute_error, "rmse": skm.root_mean_squared_error,
+        return {"count": count, "mae": skm.mean_absolute_error, "rmse": skm.root_mean_squared_error, "bias": bias,
                 "mean_prediction": mean_prediction, "mean_actual": mean_actual}
     if task == "binary":
         return {"count": count, "selection_rate": selection_rate, "accuracy": skm.accuracy_score,
@@ -181,6 +187,9 @@ def fairness_report(
     intersections: bool = True,
     columns: list[str] | None = None,
     confidence: float = 0.95,
+    favourable_label=None,
+    min_selection_rate: float = MIN_SELECTION_RATE,
+    min_tpr: float = MIN_TPR,
 ) -> FairnessReport:
     """Per-group metrics with intervals, disparities and findings for each sensitive column.
 
@@ -191,12 +200,22 @@ def fairness_report(
     ``columns`` picks the sensitive columns out of a wider frame.  ``proba``
     (binary: positive-class scores, or one column per class) adds a per-group
     ROC AUC without an interval: AUC is a rank statistic, not a ratio of
-    counts, so it does not bootstrap cheaply.
+    counts, so it does not bootstrap cheaply.  ``favourable_label`` (binary)
+    is the outcome that is good for the person, which the four-fifths rule
+    compares; ``min_selection_rate`` / ``min_tpr`` are the floors below which
+    a group's decisions are degenerate (see ``verdicts.py``).
     """
     prep = prepare_inputs(task, y_true, y_pred, sensitive, proba=proba, classes=classes, positive_label=positive_label,
                           min_group_size=min_group_size, n_bootstrap=n_bootstrap, confidence=confidence,
                           max_groups=max_groups, n_bins=n_bins, intersections=intersections, columns=columns)
     yt, yp, n, k = prep.yt, prep.yp, prep.n, prep.n_classes
+    favourable = None
+    if favourable_label is not None and task == "binary":
+        favourable = favourable_class(prep.classes, favourable_label)
+        if favourable is None:
+            raise ValidationError(f"The favourable outcome {favourable_label!r} is not one of the labels {prep.classes}.")
+    # regression: thresholds that are a fraction of the overall MAE become numbers in the target's units
+    scale = {m: RULES[m][0] * float(np.mean(np.abs(yp - yt))) for m in RELATIVE_TO_MAE} if task == "regression" else {}
     overall = GroupedFeature(OVERALL, "overall", [], np.zeros(n, dtype=np.int64), [OVERALL])
     groupings = [*prep.features, overall]
     values = np.column_stack([np.abs(yp - yt), (yp - yt) ** 2, yp, yt]) if task == "regression" else None
@@ -245,7 +264,7 @@ def fairness_report(
             [GroupInfo(lab, int(c), bool(c < min_group_size), MISSING in lab.split(AND)) for lab, c in zip(f.labels, counts)],
             {b: [float(x) for x in r] for b, r in f.band_ranges.items()},
         ))
-        disparity_rows += _disparities(task, f, point, boot_metrics, counts >= min_group_size, confidence, k, label_of)
+        disparity_rows += _disparities(task, f, point, boot_metrics, counts >= min_group_size, confidence, k, label_of, scale)
 
     report = FairnessReport(
         task=task, n_rows=n, sensitive_columns=[f.name for f in prep.features if f.kind != "intersection"],
@@ -253,6 +272,7 @@ def fairness_report(
         classes=jsonable([c if isinstance(c, (str, int, float, bool, np.generic)) else str(c) for c in prep.classes]),
         min_group_size=min_group_size, n_bootstrap=n_bootstrap, confidence=confidence, seed=seed,
         features=feature_rows, metrics=metric_rows, overall=overall_rows, disparities=disparity_rows, versions=_versions(),
+        favourable_label=jsonable(favourable), min_selection_rate=float(min_selection_rate), min_tpr=float(min_tpr),
     )
     report.findings = build_findings(report)
     return report
@@ -279,14 +299,21 @@ def _metric_rows(task, f: GroupedFeature, point, boot_metrics, confidence, n_cla
     return rows
 
 
-#: The per-group metric behind each disparity measure (equalized odds: whichever of TPR / FPR is wider).
+#: The per-group metric behind each disparity measure (equalized odds: whichever of TPR / FPR is wider);
+#: "~m" is the other outcome's rate, 1 − m.
 _SOURCE = {"demographic_parity_difference": "selection_rate", "demographic_parity_ratio": "selection_rate",
            "tpr_difference": "tpr", "fpr_difference": "fpr", "base_rate_difference": "base_rate",
-           "base_rate_ratio": "base_rate", "mae_difference": "mae", "mae_ratio": "mae",
+           "base_rate_ratio": "base_rate", "other_parity_ratio": "~selection_rate", "other_base_rate_ratio": "~base_rate",
+           "mae_difference": "mae", "mae_ratio": "mae", "bias_difference": "bias",
            "mean_prediction_difference": "mean_prediction"}
 
 
-def _disparities(task, f: GroupedFeature, point, boot_metrics, eligible, confidence, n_classes, labels_of) -> list[Disparity]:
+def _values(metrics: dict[str, np.ndarray], src: str) -> np.ndarray:
+    return 1 - metrics[src[1:]] if src.startswith("~") else metrics[src]
+
+
+def _disparities(task, f: GroupedFeature, point, boot_metrics, eligible, confidence, n_classes, labels_of,
+                 scale: dict[str, float] | None = None) -> list[Disparity]:
     """Disparity rows with intervals for the gap between the two extreme groups.
 
     Why the interval is for that fixed pair (found on all rows) and not for a
@@ -311,15 +338,16 @@ def _disparities(task, f: GroupedFeature, point, boot_metrics, eligible, confide
             low_group = high_group = None
             low_value = high_value = float("nan")
             if enough:
-                lo_i, hi_i, low_value, high_value = _extremes(point[src], eligible, k, per_class)
+                lo_i, hi_i, low_value, high_value = _extremes(_values(point, src), eligible, k, per_class)
                 if lo_i is not None:
                     low_group, high_group = f.labels[lo_i], f.labels[hi_i]
                     if boot_metrics is not None:
-                        b = boot_metrics[src][..., k] if per_class else boot_metrics[src]
+                        b = _values(boot_metrics, src)[..., k] if per_class else _values(boot_metrics, src)
                         lo, hi = (float(x) for x in percentile_interval(pair_gap(measure, b[:, hi_i], b[:, lo_i]), confidence))
             else:
                 v = float("nan")
             threshold, direction = RULES.get(measure, (float("nan"), 0))
+            threshold = (scale or {}).get(measure, threshold)
             flagged = bool(enough and np.isfinite(v) and direction and (v < threshold if direction < 0 else v > threshold))
             out.append(Disparity(f.name, measure, labels_of(k) if per_class else None, v, lo, hi, compared,
                                  low_group, high_group, low_value, high_value, float(threshold), flagged))

@@ -15,10 +15,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["SEVERITIES", "Disparity", "FairnessReport", "FeatureGroups", "Finding", "GroupInfo", "MetricValue", "jsonable"]
+__all__ = ["MIN_SELECTION_RATE", "MIN_TPR", "SEVERITIES", "Disparity", "FairnessReport", "FeatureGroups", "Finding", "GroupInfo", "MetricValue", "jsonable"]
 
 #: Finding severities, least to most serious.
 SEVERITIES = ("info", "warning", "high")
+
+#: Default floors below which a group's decisions are degenerate (binary): a model that says 'yes' to
+#: under 1 % of a group (or to over 99 %), or finds under 10 % of its actual 'yes' cases, shows a small
+#: parity gap because it barely decides, not because it treats groups alike.  The approval policy reads
+#: its own copies from the settings (``fairness_min_selection_rate``, ``fairness_min_tpr``).
+MIN_SELECTION_RATE = 0.01
+MIN_TPR = 0.10
 
 
 def jsonable(value: Any) -> Any:
@@ -130,6 +137,11 @@ class FairnessReport:
     disparities: list[Disparity]
     findings: list[Finding] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    #: binary: the label that is good for the person (declared with the sensitive columns); None = not declared.
+    favourable_label: Any = None
+    #: floors of the degenerate-decision check the findings used (see MIN_SELECTION_RATE).
+    min_selection_rate: float = MIN_SELECTION_RATE
+    min_tpr: float = MIN_TPR
 
     # ----- serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -155,6 +167,9 @@ class FairnessReport:
             disparities=[_load(Disparity, d) for d in data["disparities"]],
             findings=[Finding(**f) for f in data.get("findings", [])],
             versions=dict(data.get("versions") or {}),
+            favourable_label=data.get("favourable_label"),
+            min_selection_rate=float(data.get("min_selection_rate", MIN_SELECTION_RATE)),
+            min_tpr=float(data.get("min_tpr", MIN_TPR)),
         )
 
     # ----- lookups

@@ -156,6 +156,53 @@ def _fairness_checks(settings: Settings, version: ModelVersion, evidence: dict[s
     return out
 
 
+def _selection_checks(settings: Settings, version: ModelVersion, evidence: dict[str, Evidence]) -> list[CheckResult]:
+    """Binary: each declared column's groups get real decisions, or its parity check proves nothing.
+
+    A model that flags almost nobody (selection 3 % vs 0.6 %, TPR 0.19 vs
+    0.04) has a small parity difference because it barely decides; the
+    verdict is ``fairness.verdicts.selection_health`` with the settings' floors.
+    """
+    sensitive = list(version.recipe.get("sensitive_columns") or [])
+    if version.task != "binary" or not sensitive or "fairness" not in evidence:
+        return []
+    from ..evidence.service import load_document
+    from ..fairness import FairnessReport, selection_health
+    from ..models import EvidencePublic
+
+    report = FairnessReport.from_dict(load_document(settings, EvidencePublic.model_validate(evidence["fairness"]), "report"))
+    out = []
+    for column in sensitive:
+        health = selection_health(report, column, min_selection_rate=settings.fairness_min_selection_rate,
+                                  min_tpr=settings.fairness_min_tpr)
+        if health is not None:
+            out.append(CheckResult(f"fairness_selection:{column}", health.passed, health.message,
+                                   [p["group"] for p in health.problems] or None,
+                                   {"min_selection_rate": health.min_selection_rate, "min_tpr": health.min_tpr}))
+    return out
+
+
+def _mitigation_check(settings: Settings, version: ModelVersion) -> list[CheckResult]:
+    """A mitigated candidate must not be worse than its parent (``fairness.verdicts.mitigation_verdict``).
+
+    Worse: it widened the disparity it targets, or lost more than
+    ``settings.mitigation_max_metric_loss`` of the primary metric on the same
+    holdout; the numbers are the before/after comparison kept in its recipe.
+    """
+    m = (version.recipe or {}).get("mitigation")
+    if version.origin != "mitigation" or not m:
+        return []
+    from ..fairness import mitigation_verdict
+
+    limit = settings.mitigation_max_metric_loss
+    if not m.get("comparison"):
+        return [CheckResult("mitigation_not_worse", False, "This mitigated candidate has no before/after comparison on "
+                            "record, so it cannot be shown to be no worse than its parent; rebuild it.", None, limit)]
+    verdict = mitigation_verdict(m["comparison"], feature=m["sensitive_column"], constraint=m["constraint"],
+                                 metric=version.metric, higher_is_better=version.higher_is_better, max_metric_loss=limit)
+    return [CheckResult("mitigation_not_worse", not verdict.worse, verdict.message, verdict.metric_loss, limit)]
+
+
 def evaluate_policy(session: Session, settings: Settings, version: ModelVersion) -> list[CheckResult]:
     """Every policy check for ``version`` (a table row), in a stable order."""
     rules = get_project_policy(session, version.project_id)
@@ -167,6 +214,8 @@ def evaluate_policy(session: Session, settings: Settings, version: ModelVersion)
                                   "Performance detail and explanations are computed." if not missing
                                   else f"Evidence missing: {', '.join(missing)}; wait for the evidence job or run it."))
     checks.extend(_fairness_checks(settings, version, evidence, rules))
+    checks.extend(_selection_checks(settings, version, evidence))
+    checks.extend(_mitigation_check(settings, version))
     if rules["block_on_leakage"]:
         leaks = list(version.leakage_suspects or [])
         checks.append(CheckResult("no_leakage", not leaks,

@@ -17,6 +17,7 @@ def request_from_version(version, **changes) -> TrainingRequest:
         "budget": recipe.get("budget_seconds") or "quick",
         "excluded_columns": list(recipe.get("excluded_columns") or []),
         "sensitive_columns": list(recipe.get("sensitive_columns") or []),
+        "favourable_outcome": recipe.get("favourable_outcome"),
     }
     values.update({k: v for k, v in changes.items() if v is not None})
     return TrainingRequest(**values)

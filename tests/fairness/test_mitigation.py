@@ -102,7 +102,7 @@ def test_only_binary_models_can_be_mitigated(task):
         mitigate(model, df, df["y"], "group")
 
 
-def test_compare_reports_what_was_lost_and_removed(setup):
+def test_compare_reports_what_was_lost_and_how_the_gap_moved(setup):
     model, mitigated, _, test = setup
     pf, mf = model.predict_frame(test), mitigated.predict_frame(test)
     before, after = _report(test, pf["prediction"]), _report(test, mf["prediction"])
@@ -115,8 +115,11 @@ def test_compare_reports_what_was_lost_and_removed(setup):
     assert "roc_auc" in parent_metrics
     assert perf["accuracy"]["change"] == pytest.approx(perf["accuracy"]["mitigated"] - perf["accuracy"]["parent"])
     dp = next(r for r in result["fairness"] if r["measure"] == "demographic_parity_difference")
-    assert dp["removed_fraction"] > 0.5 and dp["parent_flagged"]
-    assert "demographic parity difference on group" in result["summary"] and "removed" in result["summary"]
+    # rule changed (issue 15): the gap is described as narrowed/widened from A to B, never as a share "removed"
+    assert dp["direction"] == "narrowed" and dp["mitigated"] < dp["parent"] / 2 and dp["parent_flagged"]
+    assert dp["in_words"] == f"narrowed from {dp['parent']:.3f} to {dp['mitigated']:.3f}"
+    assert f"demographic parity difference on group {dp['in_words']}" in result["summary"]
+    assert "removed" not in result["summary"] and "removed_fraction" not in dp
     pd.DataFrame(result["fairness"])  # table-ready
 
 

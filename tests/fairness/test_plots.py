@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from automl_canvas.fairness import FairnessReport, fairness_report, plot_disparities, plot_group_metric
+from automl_canvas.fairness import FairnessReport, fairness_report, plot_disparities, plot_group_metric, with_favourable
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +40,19 @@ def test_group_metric_bars_with_intervals(report):
 
 
 def test_disparity_summary(report):
+    # rule changed (issue 15): with no favourable outcome declared, the four-fifths panel is drawn for both answers
     fig = plot_disparities(report)
-    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    assert isinstance(fig, Figure) and len(fig.axes) == 4
+    assert [ax.get_title() for ax in fig.axes][2:] == ["Rate ratio of 'yes' (four-fifths rule)", "Rate ratio of 'no' (four-fifths rule)"]
     assert _png(fig).startswith(b"\x89PNG")
+    declared = plot_disparities(with_favourable(report, "no"))
+    assert [ax.get_title() for ax in declared.axes][2:] == ["Rate ratio of 'no' (four-fifths rule)"]
 
 
 def test_regression_disparity_summary():
     rng = np.random.default_rng(1)
     yt = rng.normal(size=300)
     r = fairness_report("regression", yt, yt + rng.normal(size=300), pd.DataFrame({"g": rng.choice(["a", "b"], 300)}), n_bootstrap=20)
-    assert len(plot_disparities(r).axes) == 2
+    assert len(plot_disparities(r).axes) == 3  # MAE ratio, bias gap (issue 15), mean prediction gap
+    assert isinstance(plot_group_metric(r, "bias"), Figure)
     assert isinstance(plot_group_metric(r, "mae"), Figure)

@@ -45,8 +45,11 @@ def test_loans_planted_gender_bias_is_flagged_and_mitigated():
     fit_rows = rows.X_raw.iloc[rows.fit_idx].reset_index(drop=True)
 
     pf = model.predict_frame(holdout)
+    # an approval is good for the applicant: the four-fifths rule compares approval rates (undeclared, the
+    # stricter direction -- here the refusal rates -- would decide)
     report = fairness_report("binary", holdout["approved"], pf["prediction"], holdout[["gender", "age"]],
-                             proba=pf[["probability_no", "probability_yes"]].to_numpy(), classes=model.classes)
+                             proba=pf[["probability_no", "probability_yes"]].to_numpy(), classes=model.classes,
+                             favourable_label="yes")
     dp = report.disparity("gender", "demographic_parity_difference")
     assert dp.flagged and dp.value > 0.1 and (dp.low_group, dp.high_group) in {("female", "male"), ("female", "non-binary")}
     assert "non-binary" not in dp.groups_compared  # ~15 holdout rows: flagged small, not compared
@@ -54,7 +57,7 @@ def test_loans_planted_gender_bias_is_flagged_and_mitigated():
     labels = report.disparity("gender", "base_rate_ratio")  # the bias in the data itself
     assert labels.flagged and labels.low_group == "female" and labels.value < 0.8
     messages = [f.message for f in report.findings if f.feature == "gender"]
-    assert any("actual rate of 'yes' for gender = female" in m and "four-fifths rule" in m for m in messages), messages
+    assert any("actual rate of 'yes' (the favourable outcome) for gender = female" in m and "four-fifths rule" in m for m in messages), messages
     assert any("for gender = female" in m and "that of gender = male" in m for m in messages), messages
     assert report.feature("gender × age").kind == "intersection"
 

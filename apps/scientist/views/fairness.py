@@ -1,4 +1,9 @@
-"""Fairness: per-group metrics with intervals, disparities against the policy, and mitigated candidates."""
+"""Fairness: per-group metrics with intervals, disparities against the policy, and mitigated candidates.
+
+Every verdict shown here comes from ``automl_canvas.fairness.verdicts`` (the
+same functions the approval policy calls), with the version's declared
+favourable outcome and the settings' floors.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from apps.scientist.ui import SELECTED, act, figure, read, watch_job
 from automl_canvas.evidence.mitigation import CONSTRAINTS, submit_mitigation
 from automl_canvas.fairness.plots import METRIC_TITLES, plot_disparities, plot_group_metric
 from automl_canvas.fairness.result import FairnessReport
+from automl_canvas.fairness.verdicts import mitigation_verdict, with_favourable
 from automl_canvas.review.details import mitigated_candidates
 
 from .context import Ctx, cached_document
@@ -20,6 +26,23 @@ def _policy_rows(ctx: Ctx) -> None:
     checks = [c for c in ctx.review["checks"] if c["name"].startswith("fairness")]
     for c in checks:
         (st.success if c["passed"] else st.error)(("Passes: " if c["passed"] else "Fails: ") + c["message"])
+
+
+def _verdict(ctx: Ctx, child, cand: dict, comparison: dict) -> None:
+    """'worse — not recommended' in red (or what it achieved), recomputed from the comparison shown below it."""
+    if not comparison.get("fairness"):
+        return
+    v = mitigation_verdict(comparison, feature=cand["sensitive_column"], constraint=cand["constraint"], metric=child.metric,
+                           higher_is_better=child.higher_is_better,
+                           max_metric_loss=ctx.world.settings.mitigation_max_metric_loss)
+    if v.worse:
+        st.error(f"**{v.label[:1].upper()}{v.label[1:]}**: " + "; ".join(v.reasons) + ".")
+    else:
+        st.success(v.message)
+
+
+def _red_if_widened(row: pd.Series) -> list[str]:
+    return ["color: #c62828; font-weight: bold" if row.get("direction") == "widened" else ""] * len(row)
 
 
 def _mitigation(ctx: Ctx) -> None:
@@ -47,6 +70,7 @@ def _mitigation(ctx: Ctx) -> None:
         child, comparison = cand["version"], cand["comparison"] or {}
         st.markdown(f"**Version #{child.id} (v{child.version})**: {cand['constraint'].replace('_', ' ')} on "
                     f"'{cand['sensitive_column']}' · {child.status.replace('_', ' ')}")
+        _verdict(ctx, child, cand, comparison)
         left, right = st.columns(2)
         with left:
             st.caption("Performance on the holdout: parent vs mitigated")
@@ -55,8 +79,12 @@ def _mitigation(ctx: Ctx) -> None:
             st.caption("Disparities: parent vs mitigated")
             fair = pd.DataFrame(comparison.get("fairness") or [])
             if not fair.empty:
-                fair = fair[["feature", "measure", "parent", "mitigated", "change", "parent_flagged", "mitigated_flagged"]]
-            st.dataframe(fair, hide_index=True)
+                if "direction" not in fair:  # a comparison recorded before directions were kept
+                    fair["direction"] = ""
+                fair = fair[["feature", "measure", "parent", "mitigated", "direction", "parent_flagged", "mitigated_flagged"]]
+                st.dataframe(fair.style.apply(_red_if_widened, axis=1), hide_index=True)
+            else:
+                st.dataframe(fair, hide_index=True)
         if comparison.get("summary"):
             st.caption(comparison["summary"])
         if st.button(f"Open version #{child.id}", key=f"fa_open_{child.id}"):
@@ -76,7 +104,15 @@ def render(ctx: Ctx) -> None:
     if evidence is None:
         st.info("The fairness report has not been computed yet (the evidence job may still be running).")
         return
-    report = FairnessReport.from_dict(cached_document(ctx.world, evidence, "report"))
+    settings = ctx.world.settings
+    report = with_favourable(FairnessReport.from_dict(cached_document(ctx.world, evidence, "report")),
+                             ctx.version.recipe.get("favourable_outcome"),
+                             min_selection_rate=settings.fairness_min_selection_rate, min_tpr=settings.fairness_min_tpr)
+    if report.task == "binary":
+        st.caption(f"Favourable outcome (good for the person): '{report.favourable_label}'; the four-fifths rule compares its rates."
+                   if report.favourable_label is not None else
+                   "No favourable outcome was declared: the four-fifths rule is shown on both answers and judged on the "
+                   "stricter one. Ask the analyst to say which answer is good for the person.")
     names = [f.name for f in report.features]
     feature = st.selectbox("Sensitive column or intersection", names, key=f"fa_feature_{ctx.vid}")
     metrics = [m for m in dict.fromkeys(report.groups_frame()["metric"]) if m != "count"]
