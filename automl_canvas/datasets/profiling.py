@@ -1,4 +1,4 @@
-"""Profile a parsed table: column types, data-quality findings, target checks, leakage.
+"""Profile a parsed table: column types, data-quality findings (ID-like columns among them), target checks.
 
 :func:`profile_frame` returns plain result objects (:class:`DatasetProfile`,
 :class:`ColumnProfile`, :class:`Finding`) that serialise with ``to_dict()``; it
@@ -6,13 +6,14 @@ renders nothing.  Every finding carries a stable ``code``, a severity, one
 plain sentence for an analyst without ML training and a suggested fix.
 
 The work is vectorised; only the expensive checks look at samples (numbers
-stored as text, dates, mixed types: 5,000 rows; leakage: <= 5,000 rows).
+stored as text, dates, mixed types: 5,000 rows).  With a target, the leakage
+probe of :mod:`automl_canvas.datasets.leakage` runs too (it fits small models,
+so the product stores its result per target instead of re-running it).
 """
 
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from automl_canvas.datasets.idlike import code_like, has_id_hint, id_reason, integer_id_like
 from automl_canvas.datasets.parsing import INF_COUNTS_ATTR
 from automl_canvas.errors import DatasetValidationError, TrainingConfigError
 
@@ -31,8 +33,11 @@ __all__ = [
     "ColumnProfile",
     "DatasetProfile",
     "Finding",
+    "analyse_columns",
     "detect_task",
+    "id_reason",
     "profile_frame",
+    "target_checks",
 ]
 
 SEVERITIES = ("critical", "warning", "info")
@@ -47,10 +52,7 @@ DROPPED_CODES = ("id_like", "constant")
 
 _SAMPLE = 5_000
 _BOOL_WORDS = {"yes", "no", "y", "n", "true", "false", "t", "f"}
-_ID_HINTS = {"id", "uuid", "guid", "key", "identifier", "idx", "index", "rowid", "pk"}
 _HIGH_CARDINALITY = 50
-_LEAK_CLASSIFICATION = 0.97  # balanced accuracy of one feature alone
-_LEAK_REGRESSION = 0.95  # R² of one feature alone
 
 
 def _jsonable(v):
@@ -174,11 +176,6 @@ def _top(vc: pd.Series, k: int = 10) -> list[dict]:
     return [{"value": _fmt(v), "count": int(c)} for v, c in vc.head(k).items()]
 
 
-def _has_id_hint(name: str) -> bool:
-    tokens = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)
-    return any(t.lower() in _ID_HINTS for t in tokens)
-
-
 def _numeric_values(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype="float64", na_value=np.nan)
 
@@ -230,9 +227,7 @@ def _numeric_part(name: str, x: np.ndarray, integer: bool, n_inf: int, findings:
         findings.append(Finding("inf_values", "warning", f"`{name}` contained {n_inf:,} infinite value"
                                 f"{'s' if n_inf > 1 else ''} (inf), which cannot be used as numbers.",
                                 "They are treated as missing values.", name, n_inf))
-    n = len(finite)
-    if (not is_target and semantic == "numeric" and integer and n >= 10 and n_unique >= 0.98 * n
-            and (_has_id_hint(name) or finite.max() - finite.min() + 1 <= 1.2 * n_unique)):
+    if not is_target and semantic == "numeric" and integer and integer_id_like(name, finite, n_unique):
         semantic = "id"
     zero_gap = _zero_gap(finite) if semantic == "numeric" else None
     if zero_gap is not None:
@@ -321,7 +316,7 @@ def _text_part(name: str, s: pd.Series, nonnull: pd.Series, findings: list[Findi
                                 "is left unused.", name))
         return "text", n_unique, stats, None, False
     if not is_target and n >= 10 and n_unique > 1 and (
-            n_unique >= 0.98 * n or (_has_id_hint(name) and n_unique >= 0.9 * n)):
+            n_unique >= 0.95 * n or ((has_id_hint(name) or code_like(sample)) and n_unique >= 0.9 * n)):
         return "id", n_unique, stats, None, False
     numeric_words = sample[as_num.notna()]
     words_only = sample[as_num.isna() & sample.str.contains(r"[^\W\d_]", regex=True)]
@@ -361,7 +356,8 @@ def _analyse(name: str, s: pd.Series, n_inf: int, is_target: bool, seed: int) ->
                                 "time-ordered split gives honest scores.", name))
     elif pd.api.types.is_numeric_dtype(s.dtype):
         numeric = _numeric_values(s)
-        integer = pd.api.types.is_integer_dtype(s.dtype)
+        finite = numeric[np.isfinite(numeric)]
+        integer = pd.api.types.is_integer_dtype(s.dtype) or bool(np.all(finite == np.round(finite)))
         semantic, n_unique, stats = _numeric_part(name, numeric, integer, n_inf, findings, is_target)
         if semantic == "boolean":
             stats["top_values"] = _top(nonnull.value_counts())
@@ -379,11 +375,10 @@ def _analyse(name: str, s: pd.Series, n_inf: int, is_target: bool, seed: int) ->
                                        "It will be left out of the model automatically.", name))
             skip = True
         elif semantic == "id":
-            how = "every row has a different value" if n_unique == len(nonnull) else \
-                f"{_pct(unique_ratio)} of its values are different"
-            findings.insert(0, Finding("id_like", "warning", f"`{name}` looks like an identifier: {how}, so it "
-                                       "cannot help predict anything.", "It will be left out of the model "
-                                       "automatically.", name, round(unique_ratio, 4)))
+            findings.insert(0, Finding("id_like", "warning", f"`{name}` {id_reason(profile.to_dict())}, so it "
+                                       "cannot help predict anything and will be left out of the model.",
+                                       "If it is really a measurement, put it back on the Build page (advanced "
+                                       "settings) and say why.", name, round(unique_ratio, 4)))
             skip = True
         ratio = profile.missing_ratio
         if ratio > 0.4 and n_unique > 0:
@@ -394,8 +389,8 @@ def _analyse(name: str, s: pd.Series, n_inf: int, is_target: bool, seed: int) ->
     return _Col(profile, findings, numeric, skip or semantic == "text")
 
 
-# --------------------------------------------------------------------------- target and leakage
-def _target_checks(df: pd.DataFrame, target: str, max_classes: int) -> tuple[str, dict | None, list[Finding]]:
+# --------------------------------------------------------------------------- target (its leakage probe: leakage.py)
+def target_checks(df: pd.DataFrame, target: str, max_classes: int) -> tuple[str, dict | None, list[Finding]]:
     y = df[target]
     findings: list[Finding] = []
     n_missing = int(y.isna().sum())
@@ -431,138 +426,6 @@ def _target_checks(df: pd.DataFrame, target: str, max_classes: int) -> tuple[str
     return task, balance, findings
 
 
-def _fold_ids(y: np.ndarray, classification: bool, seed: int) -> np.ndarray:
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    counts = np.bincount(y) if classification else None
-    splitter = (StratifiedKFold(3, shuffle=True, random_state=seed) if classification and counts.min() >= 3
-                else KFold(3, shuffle=True, random_state=seed))
-    folds = np.empty(len(y), dtype=int)
-    for i, (_, test) in enumerate(splitter.split(np.zeros(len(y)), y if classification else None)):
-        folds[test] = i
-    return folds
-
-
-def _oof_tree(x: np.ndarray, y: np.ndarray, folds: np.ndarray, classification: bool, seed: int) -> np.ndarray:
-    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-
-    model = (DecisionTreeClassifier if classification else DecisionTreeRegressor)(
-        max_depth=5, min_samples_leaf=5, random_state=seed)
-    pred = np.empty(len(y), dtype=float)
-    for k in range(3):
-        test = folds == k
-        pred[test] = model.fit(x[~test, None], y[~test]).predict(x[test, None])
-    return pred
-
-
-def _oof_categories(codes: np.ndarray, y: np.ndarray, folds: np.ndarray, classification: bool) -> np.ndarray:
-    """Out-of-fold prediction by each category's majority class (or mean); unseen categories get the fold's."""
-    codes = codes + 1  # missing (-1) becomes its own category 0
-    n_codes = int(codes.max()) + 1
-    pred = np.empty(len(y), dtype=float)
-    for k in range(3):
-        test, train = folds == k, folds != k
-        if classification:
-            table = np.zeros((n_codes, int(y.max()) + 1))
-            np.add.at(table, (codes[train], y[train]), 1)
-            lookup = np.where(table.sum(1) > 0, table.argmax(1), np.bincount(y[train]).argmax())
-        else:
-            counts = np.bincount(codes[train], minlength=n_codes)
-            sums = np.bincount(codes[train], weights=y[train], minlength=n_codes)
-            lookup = np.where(counts > 0, sums / np.maximum(counts, 1), y[train].mean())
-        pred[test] = lookup[codes[test]]
-    return pred
-
-
-def _exact_sums(names: list[str], X: np.ndarray, y: np.ndarray) -> list[tuple[str, str, float]]:
-    """Pairs of columns whose sum equals the target on >= 99% of rows."""
-    if X.shape[1] > 100:  # keep the pairwise search small: the 100 columns most correlated with the target
-        with np.errstate(all="ignore"):
-            corr = np.nan_to_num(np.abs([np.corrcoef(np.nan_to_num(X[:, j]), y)[0, 1] for j in range(X.shape[1])]))
-        keep = np.sort(np.argsort(-corr)[:100])
-        names, X = [names[j] for j in keep], X[:, keep]
-    tol = 1e-6 * max(1.0, float(np.nanmax(np.abs(y))))
-    mostly_zero = (np.abs(X) <= tol).mean(axis=0) >= 0.99  # x + 0 == y is a copy, not a sum
-    pairs = []
-    for i in np.flatnonzero(~mostly_zero):
-        with np.errstate(invalid="ignore"):
-            share = (np.abs(X - (y - X[:, i])[:, None]) <= tol).mean(axis=0)
-        for j in np.flatnonzero((share >= 0.99) & ~mostly_zero):
-            if j > i:
-                pairs.append((names[i], names[int(j)], float(share[j])))
-    return pairs
-
-
-def _leakage(df: pd.DataFrame, target: str, task: str, cols: dict[str, _Col], seed: int
-             ) -> tuple[list[Finding], list[str]]:
-    y_raw = df[target]
-    classification = task != "regression"
-    if classification:
-        valid = y_raw.notna().to_numpy()
-    else:
-        y_num = cols[target].numeric if cols[target].numeric is not None else \
-            _numeric_values(pd.to_numeric(y_raw, errors="coerce"))
-        valid = np.isfinite(y_num)
-    idx = np.flatnonzero(valid)
-    candidates = [n for n, c in cols.items() if n != target and not c.skip_leakage]
-    if len(idx) < 30 or not candidates:
-        return [], []
-    n_sample = min(len(idx), _SAMPLE, max(1_000, 400_000 // len(candidates)))
-    rows = np.sort(np.random.default_rng(seed).choice(idx, n_sample, replace=False))
-    if classification:
-        y = pd.factorize(y_raw.iloc[rows])[0]
-        if y.max() < 1:
-            return [], []
-    else:
-        y = y_num[rows]
-        if np.nanstd(y) == 0:
-            return [], []
-    folds = _fold_ids(y, classification, seed)
-    findings: list[Finding] = []
-    flagged: dict[str, None] = {}
-    if not classification:
-        names = [n for n in candidates if cols[n].numeric is not None and cols[n].profile.semantic_type != "datetime"]
-        if names:
-            X = np.column_stack([cols[n].numeric[rows] for n in names])
-            for a, b, share in _exact_sums(names, X, y):
-                for col in (a, b):
-                    if col in flagged:
-                        continue
-                    flagged[col] = None
-                    findings.append(Finding(
-                        "leakage", "critical", f"`{a}` and `{b}` add up exactly to the target `{target}` in "
-                        f"{_pct(share)} of rows, so together they give the answer away.",
-                        "Leave them out of the model: they are parts of the outcome, not causes of it.", col, share))
-    from sklearn.metrics import balanced_accuracy_score, r2_score
-
-    for name in candidates:
-        if name in flagged:
-            continue
-        col = cols[name]
-        if col.numeric is not None:
-            x = col.numeric[rows]
-            if np.isnan(x).all():
-                continue
-            pred = _oof_tree(np.where(np.isinf(x), np.nan, x), y, folds, classification, seed)
-        else:
-            codes = pd.factorize(df[name].iloc[rows])[0]
-            pred = _oof_categories(codes, y, folds, classification)
-        if classification:
-            score, label, threshold = balanced_accuracy_score(y, pred.astype(int)), "balanced accuracy", \
-                _LEAK_CLASSIFICATION
-        else:
-            score, label, threshold = r2_score(y, pred), "R²", _LEAK_REGRESSION
-        if score >= threshold:
-            flagged[name] = None
-            findings.append(Finding(
-                "leakage", "critical", f"`{name}` predicts the target `{target}` almost perfectly on its own "
-                f"({label} {score:.2f}), which usually means it is only known after the outcome or is computed "
-                "from it.", "Leave it out of the model unless you are sure it is known at prediction time.",
-                name, round(float(score), 4)))
-    order = {n: i for i, n in enumerate(cols)}
-    return findings, sorted(flagged, key=order.get)
-
-
 # --------------------------------------------------------------------------- the profile
 def _duplicate_rows(df: pd.DataFrame) -> int:
     if df.shape[1] == 0:
@@ -572,6 +435,12 @@ def _duplicate_rows(df: pd.DataFrame) -> int:
     except TypeError:  # unhashable cells (lists...): compare their text
         hashes = pd.util.hash_pandas_object(df.astype(str), index=False)
     return int(hashes.duplicated().sum())
+
+
+def analyse_columns(df: pd.DataFrame, target: str | None, seed: int = 0) -> dict[str, _Col]:
+    """Per-column profile, findings and numeric view (what the leakage probe looks at), in column order."""
+    inf_counts = df.attrs.get(INF_COUNTS_ATTR) or {}
+    return {name: _analyse(name, df[name], int(inf_counts.get(name, 0)), name == target, seed) for name in df.columns}
 
 
 def profile_frame(df: pd.DataFrame, target: str | None = None, *, max_classes: int = 100,
@@ -586,8 +455,7 @@ def profile_frame(df: pd.DataFrame, target: str | None = None, *, max_classes: i
     if target is not None and target not in df.columns:
         raise TrainingConfigError(f"The target column '{target}' is not in the dataset; pick one of its columns.",
                                   details={"target": target})
-    inf_counts = df.attrs.get(INF_COUNTS_ATTR) or {}
-    cols = {name: _analyse(name, df[name], int(inf_counts.get(name, 0)), name == target, seed) for name in df.columns}
+    cols = analyse_columns(df, target, seed)
     findings = [f for c in cols.values() for f in c.findings]
     n_dup = _duplicate_rows(df)
     if n_dup:
@@ -600,11 +468,14 @@ def profile_frame(df: pd.DataFrame, target: str | None = None, *, max_classes: i
     task = balance = None
     suspects: list[str] = []
     if target is not None:
-        task, balance, target_findings = _target_checks(df, target, max_classes)
+        from .leakage import run_probe  # the probe lives in its own module (it fits models)
+
+        task, balance, target_findings = target_checks(df, target, max_classes)
         findings.extend(target_findings)
         if not any(f.code in ("single_class", "too_many_classes") for f in target_findings):
-            leak_findings, suspects = _leakage(df, target, task, cols, seed)
-            findings.extend(leak_findings)
+            probe = run_probe(df, target, task, cols, seed)
+            findings.extend(probe.findings)
+            suspects = probe.suspects
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: rank[f.severity])
     return DatasetProfile(len(df), df.shape[1], [c.profile for c in cols.values()], n_dup, findings, target, task,

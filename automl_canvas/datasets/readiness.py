@@ -18,8 +18,9 @@ from ..auth.policy import require
 from ..config import Settings
 from ..db import session_scope
 from ..errors import ValidationError
-from .profiling import detect_task, profile_frame
-from .service import get_dataset, load_columns, load_frame
+from .leakage import ensure_probe
+from .profiling import id_reason
+from .service import get_dataset
 
 __all__ = ["SEVERITY_LABELS", "TASK_WORDS", "ReadinessItem", "ReadinessReport", "TargetCheck", "balance_sentence", "check_target",
            "readiness_report", "row_noun", "target_sentence"]
@@ -130,24 +131,32 @@ class TargetCheck:
     findings: list[dict]
     class_balance: dict | None = None
     leakage_suspects: list[str] = field(default_factory=list)
+    #: Columns training will leave out for this target unless put back (suspected leaks, ID-like) -> why.
+    left_out: dict[str, str] = field(default_factory=dict)
 
 
 def check_target(engine: Engine, settings: Settings, actor, dataset_id: int, target: str, task: str | None = None) -> TargetCheck:
-    """Profile the table again with ``target`` as the outcome: problem type, class balance, leakage suspects."""
+    """Check ``target`` as the outcome: problem type, class balance, and the leakage probe for it.
+
+    The probe runs once per (dataset, target) and is stored on the dataset (``ensure_probe``); training
+    and the review read the same record, so all three name the same suspects.
+    """
     require(actor, "dataset.read")
     with session_scope(engine) as s:
         dataset = get_dataset(s, actor, dataset_id)
     columns = [c["name"] for c in dataset.profile.get("columns") or []]
     if target not in columns:
         raise ValidationError(f"The column '{target}' is not in {dataset.name}; choose one of its columns.")
-    detected = detect_task(load_columns(settings, dataset, [target])[target].dropna())
-    profile = profile_frame(load_frame(settings, dataset), target, max_classes=settings.max_classes)
-    task = task or profile.task or detected
-    findings = [f.to_dict() for f in profile.findings if f.code in _TARGET_CODES]
+    probe = ensure_probe(engine, settings, dataset, target)
+    task = task or probe["task"]
+    findings = [f for f in probe["findings"] if f.get("code") in _TARGET_CODES]
     sentence = target_sentence(dataset.profile, target, task)
-    balance = balance_sentence(profile.class_balance, row_noun(dataset.profile)) if task != "regression" else ""
-    return TargetCheck(target, task, f"{sentence} {balance}".strip(), findings, profile.class_balance,
-                       list(profile.leakage_suspects))
+    balance = balance_sentence(probe["class_balance"], row_noun(dataset.profile)) if task != "regression" else ""
+    left_out = {c: probe["reasons"].get(c, f"gives `{target}` away") for c in probe["suspects"]}
+    left_out.update({c["name"]: id_reason(c) for c in dataset.profile.get("columns") or []
+                     if c.get("semantic_type") == "id" and c["name"] != target and c["name"] not in left_out})
+    return TargetCheck(target, task, f"{sentence} {balance}".strip(), findings, probe["class_balance"],
+                       list(probe["suspects"]), left_out)
 
 
 def balance_sentence(class_balance: dict | None, noun: str = "rows") -> str:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import ValidationError
 
-__all__ = ["MAX_LEVELS", "MISSING", "OTHER", "FeaturePlan", "TabularPreprocessor", "plan_features"]
+__all__ = ["MAX_LEVELS", "MISSING", "OTHER", "FeaturePlan", "TabularPreprocessor", "left_out_sentence", "plan_features"]
 
 MISSING = "__missing__"
 OTHER = "__other__"
@@ -45,37 +45,64 @@ class FeaturePlan:
 
     kinds: dict[str, str] = field(default_factory=dict)  # column -> numeric|categorical|datetime
     dropped: dict[str, str] = field(default_factory=dict)  # column -> reason
+    #: Columns the product would leave out (an ID, a suspected leak) that the analyst put back -> their reason.
+    kept: dict[str, str] = field(default_factory=dict)
+    #: Every suspected leak for the target -> why it is suspected (whether it was left out or put back).
+    leakage: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kinds": dict(self.kinds), "dropped": dict(self.dropped)}
+        # getattr: plans pickled inside older model artifacts have no kept/leakage attributes
+        return {"kinds": dict(self.kinds), "dropped": dict(self.dropped), "kept": dict(getattr(self, "kept", {})),
+                "leakage": dict(getattr(self, "leakage", {}))}
 
 
 def plan_features(
-    profile: dict[str, Any], target: str, excluded: list[str] | tuple[str, ...] = (), sensitive=()
+    profile: dict[str, Any], target: str, excluded: list[str] | tuple[str, ...] = (), sensitive=(), *,
+    leaks: dict[str, str] | None = None, keep: dict[str, str] | None = None,
 ) -> FeaturePlan:
-    """Decide each column's role from the dataset profile (one place for that rule)."""
+    """Decide each column's role from the dataset profile (one place for that rule).
+
+    ``leaks``: suspected leaks for ``target`` -> reason (from the leakage probe); they are left out
+    like ID-like columns, unless ``keep`` (column -> the analyst's reason) puts them back.  Why
+    leaving out is the default: a leak makes a model look perfect in testing and fail in use, while
+    leaving out a harmless column costs little.
+    """
+    from ..datasets.profiling import id_reason
+
     plan = FeaturePlan()
+    leaks, keep = leaks or {}, keep or {}
     for col in profile["columns"]:
         name, sem = col["name"], col["semantic_type"]
         if name == target:
             continue
+        if name in leaks:
+            plan.leakage[name] = leaks[name]
         if name in excluded:
             plan.dropped[name] = "excluded by you"
         elif name in sensitive:
             plan.dropped[name] = "sensitive: kept aside for the fairness check, not used to predict"
-        elif sem == "id":
-            plan.dropped[name] = "looks like an identifier"
+        elif name in leaks and name not in keep:
+            plan.dropped[name] = leaks[name]
+        elif sem == "id" and name not in keep:
+            plan.dropped[name] = id_reason(col)
         elif col.get("n_unique", 2) <= 1:
             plan.dropped[name] = "has a single value"
         elif sem == "text" and not col.get("numeric_coercible"):
             plan.dropped[name] = "free text is not used yet"
-        elif sem == "numeric" or col.get("numeric_coercible"):
+        elif sem == "numeric" or col.get("numeric_coercible") or (sem == "id" and "mean" in (col.get("stats") or {})):
             plan.kinds[name] = "numeric"
         elif sem == "datetime":
             plan.kinds[name] = "datetime"
-        else:  # categorical, boolean
+        else:  # categorical, boolean, and an ID-like text column put back
             plan.kinds[name] = "categorical"
+        if name in keep and name in plan.kinds and (name in leaks or sem == "id"):
+            plan.kept[name] = keep[name]
     return plan
+
+
+def left_out_sentence(column: str, reason: str) -> str:
+    """One plain sentence for a column the product left out ("`EmployeeNumber` has ... like an ID, so it was left out.")."""
+    return f"`{column}` {reason}, so it was left out."
 
 
 def _safe_name(name: str, taken: set[str]) -> str:

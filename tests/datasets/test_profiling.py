@@ -66,9 +66,9 @@ def test_ids_constants_and_missing_values():
     assert p.column("nothing").n_unique == 0
     assert p.n_duplicate_rows == 0 and p.target is None and p.task is None
     finding = next(f for f in p.findings if f.column == "customerID")
-    assert finding.message == ("`customerID` looks like an identifier: every row has a different value, so it cannot "
-                               "help predict anything.")
-    assert finding.fix == "It will be left out of the model automatically."
+    assert finding.message == ("`customerID` has a different value on every row, like an ID, so it cannot help "
+                               "predict anything and will be left out of the model.")
+    assert finding.fix.startswith("If it is really a measurement, put it back on the Build page")
     assert p.findings[0].severity == "critical", "most severe first"
 
 
@@ -188,8 +188,8 @@ def test_leakage_single_feature_and_exact_sums():
     p = profile_frame(df, target="cnt")
     assert p.task == "regression"
     assert p.leakage_suspects == ["casual", "registered"]
-    assert codes(p) == {("leakage", "casual", "critical"), ("leakage", "registered", "critical")}
-    assert "add up exactly to the target `cnt`" in p.findings[0].message
+    assert codes(p) == {("leakage", "casual", "warning"), ("leakage", "registered", "warning")}
+    assert "add up exactly to the target `cnt`" in next(f for f in p.findings if f.code == "leakage").message
 
     y = rng.integers(0, 2, n)
     clf = pd.DataFrame({
@@ -201,8 +201,9 @@ def test_leakage_single_feature_and_exact_sums():
     p = profile_frame(clf, target="y")
     assert p.task == "binary"
     assert p.leakage_suspects == ["outcome_code", "days_to_event"]
-    assert all(f.severity == "critical" for f in p.findings if f.code == "leakage")
-    assert "predicts the target `y` almost perfectly" in p.findings[0].message
+    assert all(f.severity == "warning" for f in p.findings if f.code == "leakage")
+    leak = next(f for f in p.findings if f.code == "leakage")
+    assert "predicts `y` almost perfectly on its own" in leak.message and "left out" in leak.message
 
     reg = pd.DataFrame({"twice": df["cnt"] * 2.0 + 1, "hour": hour, "cnt": df["cnt"].astype(float) + 0.5})
     assert profile_frame(reg, target="cnt").leakage_suspects == ["twice"]
@@ -288,7 +289,7 @@ def test_bike_sharing_leakage_and_row_number():
     p = profile_frame(_read("bike_sharing_hourly.csv"), target="cnt")
     assert p.task == "regression"
     assert p.leakage_suspects == ["casual", "registered"]
-    assert {f.column for f in p.findings if f.code == "leakage" and f.severity == "critical"} == {"casual",
+    assert {f.column for f in p.findings if f.code == "leakage" and f.severity == "warning"} == {"casual",
                                                                                                   "registered"}
     assert "instant" in p.dropped_columns()
     assert p.column("instant").semantic_type == "id"

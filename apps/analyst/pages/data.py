@@ -1,4 +1,8 @@
-"""Data: drop a table, see a preview and the readiness report, choose what to predict."""
+"""Data: drop a table, see a preview and the readiness report, choose what to predict.
+
+Choosing the target runs the leakage probe for it (once per dataset and target; stored), so the
+analyst learns here, before building, which columns will be left out and why.
+"""
 
 import streamlit as st
 
@@ -42,6 +46,10 @@ if target:
                 st.session_state[cache_key] = check_target(world.engine, world.settings, me, dataset.id, target)
         check = st.session_state[cache_key]
         st.success(check.sentence)
+        if check.left_out:  # the readiness check's decisions for this target (leakage probe, ID-like columns)
+            st.info("**Left out of the model for this target:**  \n" + "  \n".join(
+                f"- `{col}` {why}, so it will be left out." for col, why in check.left_out.items())
+                + "  \nIf you will have one of them when you use the model, put it back on the Build page and say why.")
         st.page_link("pages/build.py", label="Next: build a model", icon=":material/model_training:")
 
 with report_box:
