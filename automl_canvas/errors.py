@@ -11,6 +11,8 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationError",
     "CanvasError",
+    "ClaimHeldError",
+    "ClaimRequiredError",
     "ConflictError",
     "DatasetValidationError",
     "IntegrityError",
@@ -21,6 +23,7 @@ __all__ = [
     "QuotaExceededError",
     "TooManyAttemptsError",
     "TrainingConfigError",
+    "UnsafeTargetError",
     "ValidationError",
 ]
 
@@ -63,6 +66,12 @@ class PermissionDeniedError(CanvasError):
     code = "permission_denied"
 
 
+class UnsafeTargetError(ValidationError):
+    """A URL the server would call points at an address it must not reach (loopback, private, link-local...)."""
+
+    code = "unsafe_target"
+
+
 class AuthenticationError(CanvasError):
     """Who is asking is unknown: a wrong password, or a missing, malformed, expired or revoked token."""
 
@@ -77,6 +86,18 @@ class TooManyAttemptsError(AuthenticationError):
 
 class ConflictError(CanvasError):
     code = "conflict"
+
+
+class ClaimHeldError(ConflictError):
+    """Another scientist holds a fresh claim on the version; ``details`` says who, since when, and when it expires."""
+
+    code = "claim_held"
+
+
+class ClaimRequiredError(PermissionDeniedError):
+    """Deciding on (or releasing) a version in review needs the claim on it: reviews are exclusive."""
+
+    code = "claim_required"
 
 
 class InvalidTransitionError(ConflictError):

@@ -95,7 +95,8 @@ def flywheel(tmp_path_factory, db_backend):
     home = tmp_path_factory.mktemp("monitoring") / "home"
     settings = make_settings(home, url, evidence_after_training=False, cv_max_rows=100, refit_full=False,
                              monitoring_min_rows=100, monitoring_min_labelled_rows=30, monitoring_log_flush_seconds=0.2,
-                             job_time_limit_grace_seconds=1200)
+                             job_time_limit_grace_seconds=1200,
+                             webhook_allowed_networks=["127.0.0.0/8"])  # its webhook receiver listens on 127.0.0.1
     engine = make_engine(settings)
     init_db(engine)
     with session_scope(engine) as s:

@@ -13,6 +13,7 @@ from automl_canvas.db import make_engine
 from automl_canvas.monitoring.log import PredictionLogWriter
 
 from .errors import install_error_handlers
+from .limits import RequestBodyLimit
 from .routes import ROUTERS
 
 __all__ = ["create_app"]
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings)
     app.state.canvas = _State(settings=settings, engine=engine, prediction_log=PredictionLogWriter(engine, settings))
     install_error_handlers(app)
+    # Outermost of our layers: a too-big body is refused before any route (or FastAPI's JSON parsing) reads it.
+    app.add_middleware(RequestBodyLimit, json_limit=settings.max_json_body_bytes, upload_limit=settings.max_upload_bytes)
     for router, prefixed in ROUTERS:
         app.include_router(router, prefix=API_PREFIX if prefixed else "")
     return app

@@ -7,6 +7,9 @@ appends to the audit log, all in the caller's transaction.
 
 Maker-checker: the people who trained, shared (or built the parent of) a
 version can never approve it - not as admin, not with an override.
+
+Claims are exclusive (see :mod:`.claims`): only the scientist holding the claim
+decides; a stale claim can be taken over, and that is audited.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlmodel import Session, select
 
 from ..audit import append
 from ..auth.policy import require
-from ..config import Settings
+from ..config import Settings, get_settings
 from ..datasets.service import get_dataset
 from ..db import utcnow
 from ..errors import (
@@ -32,6 +35,7 @@ from ..errors import (
 )
 from ..models import Job, ModelVersion, ModelVersionPublic, Project, ReviewDecision, ReviewDecisionPublic
 from ..registry.artifacts import artifact_path, sha256_file
+from .claims import require_claim_holder, require_claim_takeable
 from .leakage import leakage_suspects_for
 from .policy import evaluate_policy, get_project_policy
 from .snapshot import build_snapshot
@@ -143,7 +147,7 @@ def share(session: Session, settings: Settings, actor, version_id: int, message:
     suspects = leakage_suspects_for(settings, dataset, version)
     out = transition(session, actor, version, "share", event="version.shared",
                      payload={"message": message, "responds_to_version_id": responds_to_version_id, "leakage_suspects": suspects},
-                     shared_by_id=actor.id, claimed_by_id=None, leakage_suspects=suspects,
+                     shared_by_id=actor.id, claimed_by_id=None, claimed_at=None, leakage_suspects=suspects,
                      responds_to_version_id=responds_to_version_id)
     if message:
         from .comments import add_comment_row
@@ -162,24 +166,45 @@ def withdraw(session: Session, actor, version_id: int) -> ModelVersionPublic:
     return transition(session, actor, version, "withdraw", event="version.withdrawn")
 
 
-def claim(session: Session, actor, version_id: int) -> ModelVersionPublic:
+def claim(session: Session, actor, version_id: int, settings: Settings | None = None) -> ModelVersionPublic:
+    """Become the one reviewer of a shared version; on a version already in review, take over a stale (or open) claim.
+
+    ``settings`` gives the claim expiry (the process settings when omitted, as in the apps).
+    """
     require(actor, "review.claim")
+    settings = settings or get_settings()
     version = _version_row(session, version_id)
-    if actor.id in makers_of(session, version) and target_of("claim", version.status) is not None:
+    reviewable = target_of("claim", version.status) is not None or version.status == ReviewState.in_review
+    if actor.id in makers_of(session, version) and reviewable:
         raise PermissionDeniedError(f"{actor.username} built or shared version {version_id}, so another scientist must review it.")
-    return transition(session, actor, version, "claim", event="version.claimed", claimed_by_id=actor.id)
+    if version.status != ReviewState.in_review:
+        return transition(session, actor, version, "claim", event="version.claimed", claimed_by_id=actor.id, claimed_at=utcnow())
+    state = require_claim_takeable(session, settings, actor, version)
+    if any(v.actor_id == actor.id for v in _current_votes(session, version)):
+        raise ConflictError(f"{actor.username} has already approved version {version_id}; another scientist must claim it "
+                            "for the next approval.")
+    # status_changed_at is kept: the quorum counts approvals since the version entered review.
+    return transition(session, actor, version, "take_over", event="version.claim_taken_over",
+                      payload={"previous_holder": state.holder, "previous_holder_id": state.holder_id,
+                               "previous_claimed_at": state.since.isoformat() if state.since else None,
+                               "reason": "stale" if state.holder_id is not None else "open",
+                               "claim_expiry_minutes": settings.review_claim_expiry_minutes},
+                      claimed_by_id=actor.id, claimed_at=utcnow(), status_changed_at=version.status_changed_at)
 
 
-def release(session: Session, actor, version_id: int) -> ModelVersionPublic:
+def release(session: Session, actor, version_id: int, settings: Settings | None = None) -> ModelVersionPublic:
     require(actor, "review.claim")
     version = _version_row(session, version_id)
-    _require_claimer(actor, version, "release")
-    return transition(session, actor, version, "release", event="version.released", claimed_by_id=None)
+    require_claim_holder(session, settings or get_settings(), actor, version, "release")
+    return transition(session, actor, version, "release", event="version.released", claimed_by_id=None, claimed_at=None)
 
 
-def _require_claimer(actor, version: ModelVersion, what: str) -> None:
-    if version.status == ReviewState.in_review and version.claimed_by_id != actor.id:
-        raise PermissionDeniedError(f"Version {version.id} is claimed by another scientist; only they can {what} it.")
+def _current_votes(session: Session, version: ModelVersion) -> list[ReviewDecision]:
+    """Approvals recorded towards the quorum since the version last entered review."""
+    return list(session.exec(select(ReviewDecision).where(
+        ReviewDecision.version_id == version.id, ReviewDecision.decision == "approve",
+        ReviewDecision.to_status == ReviewState.in_review,
+        ReviewDecision.created_at >= (version.status_changed_at or version.created_at))).all())
 
 
 def _decision(session: Session, actor, version: ModelVersion, decision: str, from_status: str, comment: str,
@@ -214,11 +239,10 @@ def approve(session: Session, settings: Settings, actor, version_id: int, commen
     comment = _text(comment, "The comment")
     justification = _text(override_justification, "The override justification")
     rules = get_project_policy(session, version.project_id)
-    previous_votes = session.exec(select(ReviewDecision).where(
-        ReviewDecision.version_id == version.id, ReviewDecision.decision == "approve",
-        ReviewDecision.to_status == ReviewState.in_review, ReviewDecision.created_at >= (version.status_changed_at or version.created_at))).all()
+    previous_votes = _current_votes(session, version)
     if any(v.actor_id == actor.id for v in previous_votes):
         raise ConflictError(f"{actor.username} has already approved version {version_id}; another scientist's approval is needed.")
+    require_claim_holder(session, settings, actor, version, "approve")
     _verify_artifact(settings, version)
     checks = evaluate_policy(session, settings, version)
     failed = [c for c in checks if not c.passed]
@@ -235,9 +259,10 @@ def approve(session: Session, settings: Settings, actor, version_id: int, commen
     snapshot = build_snapshot(session, version, checks)
     payload = {"comment": comment, "override": bool(failed), "failed_checks": [c.name for c in failed]}
     if len(previous_votes) + 1 < int(rules["quorum"]):
+        # The vote is in; the claim is handed back so the next approver can claim the version (it stays in review).
         bumped = session.execute(sa.update(ModelVersion).where(ModelVersion.id == version.id,
                                                                ModelVersion.state_version == version.state_version)
-                                 .values(state_version=version.state_version + 1))
+                                 .values(state_version=version.state_version + 1, claimed_by_id=None, claimed_at=None))
         if bumped.rowcount != 1:
             raise ConflictError(f"Version {version.id} was changed by someone else a moment ago; reload it and decide again.")
         session.expire(version)
@@ -261,7 +286,7 @@ def _blocked(version_id: int, failed, tail: str) -> str:
 def _decide(session: Session, settings: Settings, actor, version_id: int, action: str, event: str, comment: str) -> ReviewDecisionPublic:
     require(actor, "review.decide")
     version = _version_row(session, version_id)
-    _require_claimer(actor, version, action.replace("_", " "))
+    require_claim_holder(session, settings, actor, version, action.replace("_", " "))
     comment = _text(comment, "A comment saying why", required=True)
     from_status = version.status
     _require_move(version, action)

@@ -35,6 +35,8 @@ ACTIONS: dict[str, dict[ReviewState, ReviewState]] = {
     "withdraw": {S.pending_review: S.draft},
     "claim": {S.pending_review: S.in_review},
     "release": {S.in_review: S.pending_review},
+    #: another scientist takes over a stale claim (or the open claim after a quorum vote): the state stays.
+    "take_over": {S.in_review: S.in_review},
     "approve": {S.in_review: S.approved},
     "reject": {S.in_review: S.rejected},
     "request_changes": {S.in_review: S.changes_requested},
@@ -54,7 +56,7 @@ TERMINAL = frozenset({S.rejected, S.retired, S.revoked, S.superseded})
 
 #: audit actions that are real transitions, published on the event feed and to webhooks.
 EVENT_ACTIONS = (
-    "version.shared", "version.withdrawn", "version.claimed", "version.released", "version.approved",
+    "version.shared", "version.withdrawn", "version.claimed", "version.claim_taken_over", "version.released", "version.approved",
     "version.approval_recorded", "version.rejected", "version.changes_requested", "version.superseded",
     "version.retired", "version.revoked", "version.undeployed", "deployment.recorded", "deployment.rolled_back",
     "monitoring.alert",

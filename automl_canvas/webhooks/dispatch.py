@@ -4,23 +4,27 @@ Runs in the worker (:class:`Dispatcher`, a thread beside the job loop), never
 inside an API request.  Delivery is at-least-once: a delivery row exists per
 (subscription, event) before anything is sent, is claimed with a conditional
 UPDATE (so two workers never send it at the same moment), and stays pending
-until a 2xx answer; receivers de-duplicate on ``X-Canvas-Event-Id``.
+until a 2xx answer; receivers de-duplicate on ``webhook-id``.
 
-Signature: ``X-Canvas-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``.
-Receivers recompute it over the raw body, compare in constant time and refuse
-old timestamps (:func:`verify_signature` does exactly that).
+Signatures follow Standard Webhooks (see :mod:`.signing`); the older
+``X-Canvas-*`` headers are still sent, deprecated, for one release.
+
+Every attempt re-checks the target (:mod:`.targets`): the host is resolved
+again, every address must still be allowed, and the connection goes to the
+address just checked, so DNS rebinding cannot redirect a delivery inward.
+A refused target counts as a failed attempt; nothing is sent.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import http.client
 import json
 import logging
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -29,35 +33,18 @@ from sqlmodel import select
 from ..audit import list_events
 from ..config import Settings
 from ..db import session_scope, utcnow
+from ..errors import CanvasError
 from ..jobs.periodic import Periodic
 from ..models import AuditEvent, AuditEventPublic, WebhookDelivery, WebhookSubscription
 from ..review.events import event_record
 from ..review.states import EVENT_ACTIONS
+from .signing import message_id, signature_header, standard_headers
+from .targets import resolve_target
 
-__all__ = ["Dispatcher", "deliver_due", "dispatch_once", "fan_out", "sign", "signature_header", "verify_signature"]
+__all__ = ["Dispatcher", "deliver_due", "dispatch_once", "fan_out"]
 
 log = logging.getLogger("automl_canvas.webhooks")
 _BATCH = 500
-
-
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    return hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-
-
-def signature_header(secret: str, timestamp: int, body: bytes) -> str:
-    return f"t={timestamp},v1={sign(secret, timestamp, body)}"
-
-
-def verify_signature(secret: str, header: str, body: bytes, tolerance_seconds: int = 300, now: float | None = None) -> bool:
-    """True when ``header`` signs ``body`` with ``secret`` and its timestamp is recent."""
-    try:
-        parts = dict(p.split("=", 1) for p in (header or "").split(","))
-        ts = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs((now if now is not None else time.time()) - ts) > tolerance_seconds:
-        return False
-    return hmac.compare_digest(sign(secret, ts, body), parts.get("v1", ""))
 
 
 def fan_out(engine: Engine) -> int:
@@ -87,23 +74,48 @@ def fan_out(engine: Engine) -> int:
     return created
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a redirect is an answer, not a delivery
-        return None
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to an address checked beforehand instead of resolving the host again (no DNS rebinding)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As above, with TLS verified against the host name (SNI and certificate check use the name, not the address)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int | None, str]:
-    req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+def _post(url: str, body: bytes, headers: dict[str, str], settings: Settings) -> tuple[int | None, str]:
+    """POST once to ``url`` after checking where it leads; a redirect is an answer (3xx), never followed."""
     try:
-        with _OPENER.open(req, timeout=timeout) as resp:
-            return resp.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, f"{type(exc).__name__}: {str(getattr(exc, 'reason', exc))[:200]}"
+        host, port, address = resolve_target(url, settings)
+    except CanvasError as exc:
+        return None, f"Not sent: {exc.message}"
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    cls = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    conn = cls(host, port, str(address), settings.webhook_timeout_seconds)
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        resp = conn.getresponse()
+        resp.read(64 * 1024)
+        return resp.status, "" if 200 <= resp.status < 300 else f"HTTP {resp.status}"
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return None, f"{type(exc).__name__}: {str(exc)[:200]}"
+    finally:
+        conn.close()
 
 
 def _backoff(settings: Settings, attempts: int) -> float:
@@ -133,10 +145,12 @@ def deliver_due(engine: Engine, settings: Settings, limit: int = 50) -> int:
                               separators=(",", ":")).encode("utf-8")
         ts = int(time.time())
         headers = {"Content-Type": "application/json", "User-Agent": "AutoML-Canvas-Webhooks/1",
+                   **standard_headers(secret, message_id(d.event_seq), ts, body),
+                   # Deprecated (one more release): the pre-Standard-Webhooks headers.
                    "X-Canvas-Event-Id": str(d.event_seq), "X-Canvas-Event-Type": d.event_type,
                    "X-Canvas-Delivery-Attempt": str(d.attempts + 1), "X-Canvas-Signature": signature_header(secret, ts, body)}
         started = time.monotonic()
-        code, error = _post(url, body, headers, settings.webhook_timeout_seconds)
+        code, error = _post(url, body, headers, settings)
         ok = code is not None and 200 <= code < 300
         with session_scope(engine) as s:
             d = s.get(WebhookDelivery, delivery_id)

@@ -65,7 +65,9 @@ def world(tmp_path_factory, db_backend):
     pd.read_csv(SAMPLE_DATA / "churn.csv", nrows=800).to_csv(sample, index=False)
     settings = make_settings(root / "home", url, evidence_after_training=False, cv_max_rows=100, refit_full=False,
                              fairness_bootstrap=20, shap_max_rows=200, webhook_backoff_seconds=0.3,
-                             webhook_poll_seconds=0.2, webhook_timeout_seconds=3)
+                             webhook_poll_seconds=0.2, webhook_timeout_seconds=3,
+                             # the webhook tests' receivers listen on 127.0.0.1, which the default settings refuse
+                             webhook_allowed_networks=["127.0.0.0/8"])
     engine = make_engine(settings)
     init_db(engine)
     with session_scope(engine) as s:

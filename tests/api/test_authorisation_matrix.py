@@ -36,6 +36,8 @@ MATRIX = [
     ("GET", "/api/v1/model-versions/{a}/evidence/fairness", None, ALL),
     ("POST", "/api/v1/model-versions/{a}/explain", "ROW", BUILDERS),
     ("GET", "/api/v1/model-versions/{a}/review", None, ALL),
+    ("PUT", "/api/v1/model-versions/{m}/operating-point", {"mode": "recall", "value": 60}, BUILDERS),
+    ("POST", "/api/v1/model-versions/{a}/operating-point/preview", {"mode": "top_share", "value": 10}, ALL),
     ("GET", "/api/v1/review-queue", None, ALL),
     ("POST", "/api/v1/model-versions/{m}/share", {}, BUILDERS),
     ("POST", "/api/v1/model-versions/{m}/withdraw", None, BUILDERS),

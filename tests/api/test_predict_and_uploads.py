@@ -17,11 +17,12 @@ def test_predict_returns_predictions_probabilities_and_a_confidence_label(client
     r = client.post(f"/api/v1/model-versions/{world.approved_id}/predict", json={"records": recs}, headers=world.headers("dee"))
     assert r.status_code == 200, r.text
     preds = r.json()["predictions"]
+    cut = r.json()["decision_threshold"]  # the version's stored operating point
     assert len(preds) == 3
     for p in preds:
-        assert p["prediction"] in ("Yes", "No")
+        assert p["prediction"] == ("Yes" if p["probabilities"]["Yes"] >= cut else "No")
         assert abs(sum(p["probabilities"].values()) - 1) < 1e-6
-        assert p["confidence"] == max(p["probabilities"].values())
+        assert p["confidence"] == p["probabilities"][p["prediction"]]  # the chance of what it says
         assert p["confidence_label"] in ("Very confident", "Confident", "Leaning", "Unsure")
 
 

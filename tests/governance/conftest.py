@@ -39,7 +39,7 @@ class World:
         """A new draft version with the trained artifact and a copy of its evidence."""
         with session_scope(self.engine) as s:
             src = s.get(ModelVersion, template or self.trained_id)
-            data = src.model_dump(exclude={"id", "version", "status", "shared_by_id", "claimed_by_id", "state_version",
+            data = src.model_dump(exclude={"id", "version", "status", "shared_by_id", "claimed_by_id", "claimed_at", "state_version",
                                            "status_changed_at", "created_at", "leakage_suspects", "responds_to_version_id"})
             if created_by is not None:
                 data["created_by_id"], data["job_id"] = created_by.id, None

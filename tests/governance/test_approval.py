@@ -134,7 +134,7 @@ def test_a_changed_artifact_cannot_be_approved(world, tmp_path):
 def test_only_the_claimer_rejects_or_requests_changes(world):
     vid = world.fresh_version()
     _in_review(world, vid, reviewer=world.sam)
-    with session_scope(world.engine) as s, pytest.raises(PermissionDeniedError, match="claimed by another scientist"):
+    with session_scope(world.engine) as s, pytest.raises(PermissionDeniedError, match="sam is reviewing version"):
         request_changes(s, world.settings, world.sky, vid, "change it")
     with session_scope(world.engine) as s:
         d = request_changes(s, world.settings, world.sam, vid, "Drop gender from the features.")
@@ -156,7 +156,11 @@ def test_quorum_of_two_needs_two_different_scientists(world):
     assert first.to_status == "in_review" and _status(world, vid) == "in_review"
     with session_scope(world.engine) as s, pytest.raises(ConflictError, match="already approved"):
         approve(s, world.settings, world.sam, vid, override_justification=just)
+    # The first vote hands the claim back: the next approver claims the version (it stays in review), sam cannot.
+    with session_scope(world.engine) as s, pytest.raises(ConflictError, match="already approved"):
+        claim(s, world.sam, vid, settings=world.settings)
     with session_scope(world.engine) as s:
+        claim(s, world.sky, vid, settings=world.settings)
         second = approve(s, world.settings, world.sky, vid, override_justification=just)
     assert second.to_status == "approved"
 

@@ -21,6 +21,7 @@ from automl_canvas.datasets.service import get_dataset, ingest_file
 from automl_canvas.db import session_scope
 from automl_canvas.errors import CanvasError, PermissionDeniedError
 from automl_canvas.evidence.mitigation import submit_mitigation
+from automl_canvas.registry.operating_point import set_operating_point
 from automl_canvas.registry.release import check_approval, open_artifact_for_download
 from automl_canvas.registry.serving import predict_records
 from automl_canvas.review.events import event_feed
@@ -99,6 +100,8 @@ CALLS = {
                                                                             _rows(w).to_dict(orient="records"))),
     "model.download": lambda w, a: _in(w, lambda s: open_artifact_for_download(s, w.settings, a, _approved(w))),
     "model.reproduce": lambda w, a: submit_reproduce(w.engine, w.settings, a, w.trained_id),
+    "model.operating_point": lambda w, a: _in(w, lambda s: set_operating_point(
+        s, a, w.fresh_version(created_by=a if "analyst" in a.role_set else None), "recall", 60)),
     "evidence.compute": lambda w, a: submit_evidence(w.engine, w.settings, a, w.trained_id),
     "evidence.read": lambda w, a: _in(w, lambda s: list_evidence(s, a, w.trained_id)),
     "model.mitigate": lambda w, a: submit_mitigation(w.engine, w.settings, a, w.trained_id, "gender"),

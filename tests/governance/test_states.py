@@ -20,6 +20,7 @@ EXPECTED = {
     ("withdraw", "pending_review"): "draft",
     ("claim", "pending_review"): "in_review",
     ("release", "in_review"): "pending_review",
+    ("take_over", "in_review"): "in_review",
     ("approve", "in_review"): "approved",
     ("reject", "in_review"): "rejected",
     ("request_changes", "in_review"): "changes_requested",

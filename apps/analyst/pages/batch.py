@@ -6,6 +6,7 @@ import streamlit as st
 
 from apps.analyst._ui import page, pick_version, saved_upload
 from apps.common import friendly
+from automl_canvas.exports import to_csv_bytes  # formulas neutralised: this file is opened in a spreadsheet
 from automl_canvas.registry.batch import predict_upload
 
 me, project, world = page("Batch predictions", "Upload a file with the same columns as the training data (the outcome "
@@ -19,7 +20,7 @@ if upload is not None and (st.session_state.get(key) or {}).get("file_id") != up
     with friendly("scoring your file"):
         with saved_upload(upload) as tmp, st.spinner("Scoring..."):
             result = predict_upload(world.engine, world.settings, me, version.id, tmp, filename=upload.name)
-        st.session_state[key] = {"file_id": upload.file_id, "name": Path(upload.name).stem, "csv": result.frame.to_csv(index=False),
+        st.session_state[key] = {"file_id": upload.file_id, "name": Path(upload.name).stem, "csv": to_csv_bytes(result.frame),
                                  "preview": result.frame.head(20), "n": len(result.frame), "notes": result.notes}
 
 done = st.session_state.get(key)

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from automl_canvas.exports import write_table
 from automl_canvas.registry.serving import predict_batch_file, predict_records
 
 from ..deps import Id, ctx_dep
@@ -29,20 +30,19 @@ def predict(version_id: Id, body: PredictIn, ctx: ctx_dep,
     return JSONResponse(out, headers={"X-Request-ID": out["request_id"]})
 
 
-def _write(frame, folder, fmt: str):
+def _write(frame, folder, fmt: str, raw: bool):
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"scored-{uuid.uuid4().hex}.{fmt}"
-    if fmt == "parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
-    return path
+    return write_table(frame, folder / f"scored-{uuid.uuid4().hex}.{fmt}", raw=raw)
 
 
 @router.post("/model-versions/{version_id}/predict/batch", response_class=FileResponse, openapi_extra=UPLOAD_BODY,
              summary="Score a CSV/Excel/Parquet upload; returns the rows with prediction columns")
 async def predict_batch(version_id: Id, request: Request, ctx: ctx_dep,
-                        format: Annotated[Literal["csv", "parquet"] | None, Query()] = None):
+                        format: Annotated[Literal["csv", "parquet"] | None, Query()] = None,
+                        raw: Annotated[bool, Query(description=(
+                            "CSV only: write text cells exactly as scored. By default a text cell starting with =, +, -, @, "
+                            "tab or carriage return gets a leading ' so a spreadsheet shows it instead of running it "
+                            "as a formula; set raw=true for machine consumers."))] = False):
     tmp = ctx.settings.artifact_dir / "tmp"
     upload = await receive_upload(request, tmp, ctx.settings.max_upload_bytes)
     try:
@@ -51,7 +51,7 @@ async def predict_batch(version_id: Id, request: Request, ctx: ctx_dep,
     finally:
         upload.discard()
     fmt = format or ("parquet" if upload.filename.lower().endswith(".parquet") else "csv")
-    out = await run_in_threadpool(_write, frame, tmp, fmt)
+    out = await run_in_threadpool(_write, frame, tmp, fmt, raw)
     media = "application/vnd.apache.parquet" if fmt == "parquet" else "text/csv"
     return FileResponse(out, media_type=media, filename=f"predictions-v{version_id}.{fmt}",
                         background=BackgroundTask(out.unlink, missing_ok=True))

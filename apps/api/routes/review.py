@@ -37,16 +37,17 @@ def withdraw(version_id: Id, ctx: ctx_dep):
         return review.withdraw(s, ctx.actor, version_id)
 
 
-@router.post("/model-versions/{version_id}/claim", response_model=ModelVersionPublic)
+@router.post("/model-versions/{version_id}/claim", response_model=ModelVersionPublic,
+             summary="Claim a shared version for review (exclusive), or take over a stale claim")
 def claim(version_id: Id, ctx: ctx_dep):
     with ctx.session() as s:
-        return review.claim(s, ctx.actor, version_id)
+        return review.claim(s, ctx.actor, version_id, settings=ctx.settings)
 
 
 @router.post("/model-versions/{version_id}/release", response_model=ModelVersionPublic)
 def release(version_id: Id, ctx: ctx_dep):
     with ctx.session() as s:
-        return review.release(s, ctx.actor, version_id)
+        return review.release(s, ctx.actor, version_id, settings=ctx.settings)
 
 
 @router.post("/model-versions/{version_id}/approve", response_model=ReviewDecisionPublic)

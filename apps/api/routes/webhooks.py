@@ -13,13 +13,14 @@ from ..schemas import WebhookIn
 router = APIRouter(tags=["webhooks"])
 
 
-@router.post("/webhooks", response_model=WebhookSubscriptionPublic, status_code=201)
+@router.post("/webhooks", response_model=WebhookSubscriptionPublic, status_code=201,
+             summary="Subscribe a public http(s) URL (internal addresses are refused unless allowlisted)")
 def subscribe(body: WebhookIn, ctx: ctx_dep):
     with ctx.session() as s:
-        return webhooks.create_subscription(s, ctx.actor, body.url, body.event_types, body.secret)
+        return webhooks.create_subscription(s, ctx.actor, body.url, body.event_types, body.secret, settings=ctx.settings)
 
 
-@router.get("/webhooks", response_model=list[WebhookSubscriptionPublic])
+@router.get("/webhooks", response_model=list[WebhookSubscriptionPublic], summary="Your subscriptions (an admin sees all)")
 def subscriptions(ctx: ctx_dep):
     with ctx.session() as s:
         return webhooks.list_subscriptions(s, ctx.actor)

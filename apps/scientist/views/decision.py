@@ -35,7 +35,7 @@ def render(ctx: Ctx) -> None:
         st.warning(f"You built or shared version #{v.id} (or its parent), so you cannot approve it: another scientist must.")
     else:
         st.caption("You may approve this version: you did not build or share it.")
-    if v.status == "pending_review":
+    if v.status == "pending_review" or (v.status == "in_review" and not r["claimed_by"]):
         st.info("Claim this version to decide on it.")
         if st.button("Claim", type="primary", key=f"de_claim_{v.id}") and act(
                 "claiming the version", review.claim, ctx.user, v.id, success=f"You claimed version #{v.id}."):
