@@ -191,6 +191,18 @@ def worker(state: _State, once: bool, idle_exit: float | None, ray_address: str 
     click.echo(f"worker {w.worker_id} stopped after {ran} job(s)", err=True)
 
 
+def _keep_pairs(values) -> dict[str, str]:
+    """``--keep COL=REASON`` values as {column: reason}; a missing reason is refused (the reviewer reads it)."""
+    out: dict[str, str] = {}
+    for value in values:
+        col, sep, reason = value.partition("=")
+        if not sep or not col.strip() or not reason.strip():
+            raise click.BadParameter(f"'{value}' needs a column and a reason: write --keep COL=REASON, for example "
+                                     "--keep refund_issued=\"known when the order is placed\".", param_hint="--keep")
+        out[col.strip()] = reason.strip()
+    return out
+
+
 def _project_id(state: _State, actor, name: str) -> int:
     from .db import session_scope
     from .projects import get_or_create_project
@@ -300,7 +312,11 @@ def _draw_progress(job) -> None:
 @click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]), default=None)
 @click.option("--metric", default=None)
 @click.option("--exclude", multiple=True)
+@click.option("--keep", multiple=True, metavar="COL=REASON", callback=lambda ctx, param, values: _keep_pairs(values),
+              help="Put back a column the product leaves out (ID-like, suspected leak), with the reason the reviewer sees.")
 @click.option("--sensitive", multiple=True)
+@click.option("--favourable", default=None, metavar="VALUE",
+              help="The target value that is good for the person (e.g. approved): the four-fifths rule compares its rates.")
 @click.option("--seed", type=int, default=None)
 @click.option("--project", default="default", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the outcome.")
@@ -308,7 +324,8 @@ def _draw_progress(job) -> None:
 @click.option("--local-worker/--no-local-worker", default=True, show_default=True, help="Run a worker in this process while waiting.")
 @click.pass_obj
 @_friendly
-def train(state: _State, source: str, target: str, budget: str, task, metric, exclude, sensitive, seed, project, as_json, wait, local_worker) -> None:
+def train(state: _State, source: str, target: str, budget: str, task, metric, exclude, sensitive, favourable, seed, project, as_json,
+          wait, local_worker, keep) -> None:
     """Train a model on FILE (ingested first) or on an existing dataset id."""
     from .training.service import submit_training
     from .training.spec import TrainingRequest
@@ -316,7 +333,8 @@ def train(state: _State, source: str, target: str, budget: str, task, metric, ex
     actor = state.actor()
     dataset_id = _dataset_id(state, actor, source, _project_id(state, actor, project))
     request = TrainingRequest(
-        target=target, task=task, metric=metric, budget=budget, excluded_columns=list(exclude), sensitive_columns=list(sensitive), seed=seed
+        target=target, task=task, metric=metric, budget=budget, excluded_columns=list(exclude), sensitive_columns=list(sensitive), seed=seed,
+        favourable_outcome=favourable, keep_columns=keep,
     )
     job = submit_training(state.engine, state.settings, actor, dataset_id, request)
     if not wait:
@@ -419,23 +437,50 @@ def models(state: _State, project: str | None, as_json: bool) -> None:
         click.echo(f"{v.id:>5}  v{v.version:<3} {v.task:<10} {v.target:<20} {v.metric} {v.holdout_score:.4f}  {v.best_learner:<14} {v.status}  {v.artifact_sha256[:12]}")
 
 
+@main.command("cutoff")
+@click.argument("version_id", type=int)
+@click.option("--mode", type=click.Choice(["balance", "recall", "top_share", "cost"]), default=None,
+              help="balance the two mistakes; catch at least N in 100 'yes' cases (recall); flag the riskiest N % "
+                   "(top_share); least cost from the project's business inputs (cost). Without it: show the current one.")
+@click.option("--value", type=float, default=None, help="N for recall and top_share.")
+@click.option("--preview", is_flag=True, help="Show what the choice would do without saving it.")
+@click.pass_obj
+@_friendly
+def cutoff(state: _State, version_id: int, mode: str | None, value: float | None, preview: bool) -> None:
+    """Show or choose a yes/no model's operating point (the cut-off every prediction uses)."""
+    from .db import session_scope
+    from .registry.operating_point import preview_operating_point, set_operating_point
+    from .registry.service import get_version
+
+    actor = state.actor()
+    with session_scope(state.engine) as s:
+        if mode is None:
+            point = get_version(s, actor, version_id).operating_point
+        elif preview:
+            point = preview_operating_point(s, actor, version_id, mode, value)
+        else:
+            point = set_operating_point(s, actor, version_id, mode, value).operating_point
+    click.echo(point["sentence"] if point else f"Version {version_id} is not a yes/no model: it has no cut-off.")
+
+
 @main.command()
 @click.argument("version_id", type=int)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write: .parquet, .xlsx, or CSV for any other name.")
+@click.option("--raw", is_flag=True, help="CSV/Excel: keep text cells that start with =, +, -, @ as they are "
+              "(by default they get a leading ' so a spreadsheet does not run them as formulas).")
 @click.pass_obj
 @_friendly
-def predict(state: _State, version_id: int, file: Path, output: Path) -> None:
+def predict(state: _State, version_id: int, file: Path, output: Path, raw: bool) -> None:
     """Score FILE with a model version and write it back with prediction columns."""
+    from .exports import write_table
     from .registry.service import predict_file
 
     if not file.exists():
         raise CanvasError(f"The file {file} does not exist.")
     out = predict_file(state.engine, state.settings, state.actor(), version_id, file)
-    if output.suffix.lower() == ".parquet":
-        out.to_parquet(output, index=False)
-    else:
-        out.to_csv(output, index=False)
+    write_table(out, output, raw=raw)
     click.echo(f"wrote {len(out)} predictions to {output}")
 
 

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     job_time_limit_grace_seconds: int = 120
     #: Jobs with no time budget (ingest, predict, reproduce) get this limit.
     job_default_time_limit_seconds: int = 1800
+    #: At the hard limit a job is first asked to wrap up (a training job ends with the best model it has);
+    #: it is killed only if it is still running this many seconds later.
+    job_wrap_up_grace_seconds: float = 60.0
 
     # Backpressure and quotas (jobs/quotas.py), checked when a user submits a job.
     #: Queued + running jobs one user may have at once (0: no limit).
@@ -118,8 +121,8 @@ class Settings(BaseSettings):
     api_port: int = 8000
     analyst_port: int = 8501
     scientist_port: int = 8502
-    #: Rows one JSON predict request may carry (bigger sets go through the batch upload).
-    predict_max_rows: int = 1000
+    #: Records one JSON predict request may carry (bigger sets go through the batch upload).
+    predict_max_rows: int = 10_000
     #: Rows of one JSON predict request that may ask for SHAP contributions.
     predict_max_explained_rows: int = 50
 
@@ -160,6 +163,25 @@ class Settings(BaseSettings):
     monitoring_quality_drop: float = 0.10
     #: Feedback rows accepted in one request or file.
     feedback_max_rows: int = 100_000
+
+    # Security hardening (issue 17): exclusive review claims, webhook targets, request bodies.
+    #: A claim on a version in review is exclusive; after this many minutes another scientist may take it over.
+    review_claim_expiry_minutes: float = Field(default=240.0, gt=0)
+    #: Networks (CIDR, e.g. "10.20.0.0/16" or "127.0.0.0/8") webhooks may reach although they are loopback,
+    #: private, link-local...; empty: only public addresses. Set by an administrator, never through the API.
+    webhook_allowed_networks: list[str] = Field(default_factory=list)
+    #: Largest JSON request body the API reads (bytes); bigger ones are answered 413 before they are buffered.
+    #: File uploads have their own limit (max_upload_bytes).
+    max_json_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+
+    # Fairness verdicts (issue 15, see docs/evidence.md)
+    #: A mitigated candidate that loses more than this much of the primary metric (in its own units: 0.02 of
+    #: AUC; for log loss a rise of 0.02) is "worse — not recommended" and fails the approval policy check.
+    mitigation_max_metric_loss: float = Field(default=0.02, ge=0)
+    #: Binary fairness gate: each compared group's selection rate must lie in [floor, 1 - floor] and its
+    #: true-positive rate be at least the TPR floor, or a small parity gap only means the model barely decides.
+    fairness_min_selection_rate: float = Field(default=0.01, ge=0, lt=0.5)
+    fairness_min_tpr: float = Field(default=0.10, ge=0, le=1)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -73,6 +73,9 @@ def make_settings(home: Path, database_url: str | None, **overrides) -> Settings
         job_lease_seconds=10,
         job_poll_seconds=0.1,
         cv_folds=3,
+        # a job asked to wrap up at its hard limit gets this long before it is killed (tests that need a
+        # training job to finish after the request set more)
+        job_wrap_up_grace_seconds=2,
     )
     values.update(overrides)
     s = Settings(**values)

@@ -54,8 +54,13 @@ def test_binary_churn_version_is_evaluated_versioned_and_reproducible(settings, 
     rows.loc[1, "monthly_charges"] = np.nan
     scored = registry.predict_frame(settings, analyst, v, rows)
     assert len(scored) == 20 and set(scored["prediction"]) <= {"Yes", "No"}
-    assert scored["confidence"].between(0.5, 1).all()
     assert np.allclose(scored["probability_Yes"] + scored["probability_No"], 1)
+    # decided at the version's stored cut-off (not 0.5), and the confidence is the chance of what it says
+    cut = v.operating_point["threshold"]
+    assert v.operating_point["mode"] == "balance" and 0 < cut < 1
+    assert (scored["prediction"] == np.where(scored["probability_Yes"] >= cut, "Yes", "No")).all()
+    said = np.where(scored["prediction"] == "Yes", scored["probability_Yes"], scored["probability_No"])
+    assert np.allclose(scored["confidence"], said)
 
     # missing columns: a clear error naming them
     with pytest.raises(ValidationError, match="missing 1 column.*'tenure_months'"):

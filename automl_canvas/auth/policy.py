@@ -30,6 +30,8 @@ POLICY: dict[str, frozenset[str]] = {
     "model.predict_approved": frozenset({"analyst", "scientist", "deployer"}),
     "model.download": frozenset({"scientist", "deployer", "admin"}),
     "model.reproduce": _BUILDERS,
+    #: choose a binary version's cut-off (before it is shared; registry/operating_point.py).
+    "model.operating_point": _BUILDERS,
     "evidence.compute": _BUILDERS,
     "evidence.read": _ALL,
     "model.mitigate": frozenset({"scientist"}),

@@ -44,11 +44,16 @@ def roc_curve(detail: dict[str, Any]) -> Figure:
     return fig
 
 
-def precision_recall_curve(detail: dict[str, Any]) -> Figure:
+def precision_recall_curve(detail: dict[str, Any], point: dict[str, Any] | None = None) -> Figure:
+    """The precision-recall curve of the holdout, with the version's operating point marked when given."""
     pr = _need(detail, "precision_recall", "precision-recall curve")
     fig = _figure()
     ax = fig.add_subplot()
     ax.plot(pr["recall"], pr["precision"], label=f"average precision {pr['average_precision']:.3f}")
+    h = (point or {}).get("holdout")
+    if h:
+        ax.scatter([h["recall"]], [h["precision"]], color="crimson", zorder=3, s=40,
+                   label=f"operating point (cut-off {point['threshold']:.3f}, {point['mode']})")
     ax.set(xlabel="recall", ylabel="precision", title=f"Precision-recall ({detail.get('positive_class', '')})",
            xlim=(0, 1), ylim=(0, 1.01))
     ax.legend(loc="lower left", fontsize="small")

@@ -23,7 +23,7 @@ from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
 from ..models import COMPUTED_EVIDENCE_KINDS, Evidence, EvidencePublic, JobPublic, JobStatus, User, UserPublic
-from ..registry.service import get_version, load_model
+from ..registry.service import get_version, load_model, version_threshold
 from ..serialization import json_safe
 from . import store
 from .compute import EvidenceOptions, compute_evidence
@@ -81,9 +81,12 @@ def run_evidence_job(ctx: JobContext) -> None:
     else:
         explained = load_model(settings, version)
         ctx.progress(stage="refitting the evaluation model", force=True)
-        eval_model = setting.fit_model(task, version.target, recipe["learner"], recipe["hyperparameters"], seed, settings.n_jobs)
+        eval_model = setting.fit_model(task, version.target, recipe["learner"], recipe["hyperparameters"], seed, settings.n_jobs,
+                                       threshold=version_threshold(version))
     options = EvidenceOptions(shap_max_rows=settings.shap_max_rows, min_group_size=settings.fairness_min_group_size,
-                              n_bootstrap=settings.fairness_bootstrap, seed=seed)
+                              n_bootstrap=settings.fairness_bootstrap, seed=seed,
+                              favourable_outcome=recipe.get("favourable_outcome"),
+                              min_selection_rate=settings.fairness_min_selection_rate, min_tpr=settings.fairness_min_tpr)
     items = compute_evidence(task, setting, eval_model=eval_model, explained_model=explained,
                              sensitive=list(recipe.get("sensitive_columns") or []), classes=setting.rows.classes,
                              options=options, progress=lambda **kw: ctx.progress(**kw))

@@ -57,8 +57,12 @@ class ModelVersion(ModelVersionBase, table=True):
     notes: list[dict[str, Any]] = json_field(list)
     #: Columns the model uses that the leakage check flagged for this target (filled when shared).
     leakage_suspects: list[str] = json_field(list)
+    #: Binary only: the cut-off it decides at, how it was chosen and its numbers (training/operating_point.py).
+    operating_point: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON, nullable=True)
     status_changed_at: datetime | None = time_field()
     created_at: datetime = created_at_field()
+    #: When ``claimed_by_id`` took the claim: a claim older than ``review_claim_expiry_minutes`` may be taken over.
+    claimed_at: datetime | None = time_field()
 
 
 class ModelVersionPublic(ModelVersionBase):
@@ -70,5 +74,7 @@ class ModelVersionPublic(ModelVersionBase):
     feature_schema: dict[str, Any]
     notes: list[dict[str, Any]]
     leakage_suspects: list[str] = []
+    operating_point: dict[str, Any] | None = None
     status_changed_at: datetime | None = None
     created_at: datetime
+    claimed_at: datetime | None = None

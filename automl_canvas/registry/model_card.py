@@ -76,6 +76,7 @@ def build_model_card(session: Session, settings: Settings, actor, version_id: in
                     "baseline": v.baseline_score, "default_model": v.default_model_score,
                     "validation": v.validation_score, "grade": grade.grade, "lift_over_baseline": grade.lift,
                     "grade_reason": grade.reason},
+        "operating_point": _operating_point(v),
         "fairness": {"computed": fairness is not None, "findings": fairness_findings},
         "top_drivers": explanations.summary.get("top_features", []) if explanations else [],
         "limitations": [x for x in limitations if x],
@@ -92,6 +93,14 @@ def build_model_card(session: Session, settings: Settings, actor, version_id: in
                             "comment": last.comment, "override_justification": last.override_justification,
                             "artifact_sha256": last.artifact_sha256, "evidence_snapshot": last.evidence_snapshot}
     return json_safe(card)
+
+
+def _operating_point(v) -> dict[str, Any] | None:
+    """The cut-off the model decides at and its holdout numbers (binary), without the stored curve."""
+    point = v.operating_point
+    if v.task != "binary" or not point:
+        return None
+    return {k: point.get(k) for k in ("mode", "value", "threshold", "chosen_on", "chosen_by", "holdout", "sentence")}
 
 
 def _fmt(x: Any) -> str:
@@ -115,6 +124,9 @@ def _sections(card: dict[str, Any]) -> list[tuple[str, list[str]]]:
         ("Metrics against baseline", [f"{met['metric']} on the holdout: {_fmt(met['holdout'])} (baseline {_fmt(met['baseline'])}, "
                                       f"default model {_fmt(met['default_model'])})",
                                       f"Grade: {met['grade']} — {met['grade_reason']}"]),
+        ("Operating point", [card["operating_point"]["sentence"], f"Cut-off: {_fmt(card['operating_point']['threshold'])} "
+                             f"(chosen as '{card['operating_point']['mode']}' on {card['operating_point']['chosen_on']})"]
+         if card.get("operating_point") else ["Not a yes/no model: it outputs the most likely class or a number."]),
         ("Fairness", [f"[{f.get('severity', '')}] {f.get('message', '')}" for f in card["fairness"]["findings"]]
          or (["No findings."] if card["fairness"]["computed"] else ["Not computed."])),
         ("Top drivers", [f"{d.get('column')}: mean |SHAP| {_fmt(d.get('mean_abs_shap'))}" for d in card["top_drivers"]]

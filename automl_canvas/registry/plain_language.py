@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..training.operating_point import detail_at
+
 __all__ = [
     "CONFIDENCE_LABELS",
     "REVIEW_STATUS_WORDS",
@@ -18,6 +20,8 @@ __all__ = [
     "drivers",
     "metrics_in_words",
     "mistakes_in_words",
+    "operating_point_in_words",
+    "product_decisions_in_words",
     "prediction_in_words",
     "reasons_in_words",
     "review_status_in_words",
@@ -86,7 +90,7 @@ def metrics_in_words(version, detail: dict | None, noun: str = "rows") -> list[s
                    + (f"; always guessing the most common answer would be right {_in_100(base['accuracy'])} times in 100."
                       if "accuracy" in base else "."))
     if detail and version.task == "binary":
-        out += _binary_words(version, detail, noun)
+        out += _binary_words(version, detail_at(detail, getattr(version, "operating_point", None)), noun)
     elif detail:
         per = sorted(detail.get("per_class", []), key=lambda c: c["recall"])
         if len(per) >= 2:
@@ -108,6 +112,8 @@ def mistakes_in_words(version, detail: dict | None, noun: str = "rows") -> list[
         how = "under-estimates" if worst["mean_actual"] > worst["mean_predicted"] else "over-estimates"
         return [(f"It {how} most for its {where} estimates: there it says {_num(worst['mean_predicted'])} on average "
                  f"where the truth is {_num(worst['mean_actual'])}.")]
+    if version.task == "binary":
+        detail = detail_at(detail, getattr(version, "operating_point", None))  # the decisions it makes now
     cm = detail["confusion_matrix"]["matrix"]
     labels = detail["confusion_matrix"]["labels"]
     if version.task == "binary" and len(labels) == 2:
@@ -129,6 +135,29 @@ def mistakes_in_words(version, detail: dict | None, noun: str = "rows") -> list[
     pairs = [p for p in sorted(pairs, reverse=True) if p[0] > 0][:3]
     return [f"It called {n:,} of the {total:,} '{actual}' {noun} '{pred}'." for n, actual, pred, total in pairs] or \
         ["It made no mistakes on the test rows; that is unusual, so check for leakage."]
+
+
+def operating_point_in_words(version) -> str | None:
+    """What the cut-off does, as the sentence stored with the choice (None when the model has none)."""
+    point = getattr(version, "operating_point", None) or {}
+    return point.get("sentence")
+
+
+def product_decisions_in_words(version) -> list[str]:
+    """Where the product overrode what the analyst would expect, one plain sentence each.
+
+    Shown on Results and in the review queue: that the delivered model is the default model (the search's
+    best did not beat it), or that time ran out before the search finished.
+    """
+    out = []
+    for note in version.notes or []:
+        kind = note.get("kind")
+        if kind == "default_model_kept" or (kind is None and "default HistGradientBoosting model" in note.get("message", "")):
+            out.append("The search's best model did not clearly beat the product's standard model, so the standard model "
+                       "was delivered (it is the more robust choice when they are level).")
+        elif kind == "time_ran_out":
+            out.append(note.get("message") or "Time ran out before the search finished: the best model found so far was delivered.")
+    return out
 
 
 def confidence_label(task: str, confidence: float | None, typical_error: float | None = None) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,10 @@ from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
 from ..models import JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
+from ..training.pipeline import CanvasModel
 from .artifacts import load_verified_model
 
-__all__ = ["append_predictions", "attach_predictions", "get_version", "list_versions", "load_model", "predict_file", "predict_frame", "reproduce_version", "run_reproduce_job", "submit_reproduce"]
+__all__ = ["append_predictions", "attach_predictions", "get_version", "list_versions", "load_model", "predict_file", "version_threshold", "predict_frame", "reproduce_version", "run_reproduce_job", "submit_reproduce"]
 
 
 def list_versions(session: Session, actor, project_id: int | None = None, status: str | None = None) -> list[ModelVersionPublic]:
@@ -54,18 +56,30 @@ _LOADED: OrderedDict[tuple[str, str], Any] = OrderedDict()
 _LOADED_MAX = 8
 
 
-def load_model(settings: Settings, version: ModelVersionPublic):
-    """The fitted model, unpickled only after its bytes match the recorded sha256.
+def version_threshold(version) -> float | None:
+    """The cut-off a binary version decides at: its stored operating point (None: the larger probability)."""
+    point = getattr(version, "operating_point", None) or {}
+    return point.get("threshold")
 
-    A few verified models are kept in memory per process (keyed by digest), so
+
+def load_model(settings: Settings, version: ModelVersionPublic):
+    """The fitted model, unpickled only after its bytes match the recorded sha256, deciding at the version's
+    operating point.
+
+    A few verified models are kept in memory per process (keyed by digest and cut-off), so
     what-if requests do not re-read and re-hash the artifact each time; the
-    object kept is the one unpickled from verified bytes.
+    object kept is the one unpickled from verified bytes.  The cut-off comes from
+    the version row, not the pickle, so every door (what-if, batch, API, monitoring)
+    decides at the point that was reviewed, and a new choice needs no new artifact.
     """
-    key = (str(settings.artifact_dir), version.artifact_sha256)
+    threshold = version_threshold(version)
+    key = (str(settings.artifact_dir), version.artifact_sha256, threshold)
     if key in _LOADED:
         _LOADED.move_to_end(key)
         return _LOADED[key]
     model = load_verified_model(settings, version.artifact_path, version.artifact_sha256)
+    if isinstance(model, CanvasModel) and model.task == "binary":
+        model = dataclasses.replace(model, threshold=threshold)
     _LOADED[key] = model
     while len(_LOADED) > _LOADED_MAX:
         _LOADED.popitem(last=False)
@@ -109,7 +123,8 @@ def reproduce_version(engine: Engine, settings: Settings, actor, version_id: int
         raise ValidationError(f"Version {version_id}'s recipe names a different dataset than the one stored with it.")
     task = recipe["task"]
     setting = rebuild(load_frame(settings, dataset), recipe)
-    model = setting.fit_model(task, recipe["target"], recipe["learner"], recipe["hyperparameters"], int(recipe["seed"]), settings.n_jobs)
+    model = setting.fit_model(task, recipe["target"], recipe["learner"], recipe["hyperparameters"], int(recipe["seed"]), settings.n_jobs,
+                              threshold=version_threshold(version))
     X_ho, y_ho = setting.encoded("holdout")
     metric = resolve_metric(task, recipe["metric"])
     proba, pred = model.predict_encoded(X_ho)

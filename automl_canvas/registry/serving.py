@@ -32,7 +32,7 @@ from .service import attach_predictions, load_model
 __all__ = ["confidence_label", "predict_batch_file", "predict_records", "score_and_log", "validate_records"]
 
 _COLUMNS = (ModelVersion.id, ModelVersion.status, ModelVersion.task, ModelVersion.target, ModelVersion.artifact_path,
-            ModelVersion.artifact_sha256, ModelVersion.feature_schema)
+            ModelVersion.artifact_sha256, ModelVersion.feature_schema, ModelVersion.operating_point)
 
 
 def confidence_label(probability: float) -> str:
@@ -135,8 +135,8 @@ def predict_records(session: Session, settings: Settings, actor, version_id: int
         item: dict[str, Any] = {"prediction": pred}
         if classes and prob_cols:
             probs = {c: float(out[col].iat[k]) for c, col in zip(classes, prob_cols)}
-            top = max(probs.values())
-            item.update(probabilities=probs, confidence=top, confidence_label=confidence_label(top))
+            said = float(out["confidence"].iat[k])  # the chance of the outcome it says, at the stored cut-off
+            item.update(probabilities=probs, confidence=said, confidence_label=confidence_label(said))
         results.append(item)
     logged = log is not None and is_logged(version.status)
     if logged:
@@ -149,8 +149,11 @@ def predict_records(session: Session, settings: Settings, actor, version_id: int
         background = explanation_background(session, settings, actor, version_id)
         for item, rec in zip(results, frame.to_dict(orient="records")):
             item["contributions"] = explain_version_row(settings, version, background, rec)["explanation"]
-    return json_safe({"version_id": version_id, "task": version.task, "request_id": request_id, "logged": logged,
-                      "predictions": results})
+    answer = {"version_id": version_id, "task": version.task, "request_id": request_id, "logged": logged,
+              "predictions": results}
+    if getattr(model, "threshold", None) is not None:
+        answer["decision_threshold"] = model.threshold  # binary: 'yes' when its probability is >= this
+    return json_safe(answer)
 
 
 def predict_batch_file(engine: Engine, settings: Settings, actor, version_id: int, path: Path,

@@ -23,6 +23,7 @@ from ..models import (
     User,
 )
 from ..registry.grade import grade_version
+from ..registry.plain_language import product_decisions_in_words
 from .comments import list_comments
 from .policy import evaluate_policy, get_project_policy
 from .states import ReviewState
@@ -59,6 +60,7 @@ def review_queue(session: Session, settings: Settings, actor, *, statuses=QUEUE_
             "version_id": r.id, "project_id": r.project_id, "project": projects.get(r.project_id, ""), "version": r.version,
             "status": r.status, "task": r.task, "target": r.target, "metric": r.metric, "holdout_score": r.holdout_score,
             "baseline_score": r.baseline_score, "grade": grade_version(r).grade,
+            "product_decisions": product_decisions_in_words(r),
             "requested_by": names.get(r.shared_by_id, ""), "claimed_by": names.get(r.claimed_by_id),
             "waiting_since": r.status_changed_at or r.created_at,
             "policy_status": "pass" if not failed else f"fails {len(failed)} check{'s' if len(failed) > 1 else ''}",

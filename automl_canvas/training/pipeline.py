@@ -42,6 +42,9 @@ class CanvasModel:
     estimator: Any
     #: Original class labels in encoded order (classification); empty for regression.
     classes: list[Any]
+    #: Binary only: say the second class when its probability is >= this (the version's operating point).
+    #: None decides by the larger probability (models pickled before operating points existed).
+    threshold: float | None = None
 
     @property
     def input_columns(self) -> list[str]:
@@ -61,6 +64,9 @@ class CanvasModel:
         if self.task == "regression":
             return None, np.asarray(self.estimator.predict(X), dtype="float64")
         proba = self.predict_proba_encoded(X)
+        cut = getattr(self, "threshold", None)
+        if cut is not None and self.task == "binary":
+            return proba, (proba[:, 1] >= cut).astype("int64")
         return proba, proba.argmax(axis=1)
 
     def predict(self, df: pd.DataFrame) -> np.ndarray:
@@ -77,7 +83,8 @@ class CanvasModel:
             out["prediction"] = pred
             return out
         out["prediction"] = np.asarray(self.classes, dtype=object)[pred]
-        out["confidence"] = proba.max(axis=1)
+        # the probability of the outcome it says (at a cut-off below 0.5 that can be under one half)
+        out["confidence"] = proba[np.arange(len(pred)), pred]
         for i, c in enumerate(self.classes):
             out[f"probability_{c}"] = proba[:, i]
         return out

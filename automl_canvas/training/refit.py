@@ -39,12 +39,14 @@ class EvaluationSetting:
                "holdout": self.rows.holdout_idx}[part]
         return self.X.iloc[idx], self.rows.y[idx]
 
-    def fit_model(self, task: str, target: str, learner: str, config: dict[str, Any], seed: int, n_jobs: int) -> CanvasModel:
-        """The recorded configuration fitted on train + validation (deterministic)."""
+    def fit_model(self, task: str, target: str, learner: str, config: dict[str, Any], seed: int, n_jobs: int,
+                  threshold: float | None = None) -> CanvasModel:
+        """The recorded configuration fitted on train + validation (deterministic), deciding at ``threshold``
+        (binary: the version's operating point; None decides by the larger probability)."""
         X_fit, y_fit = self.encoded("fit")
         est = fit_estimator(task, learner, config, seed, n_jobs, X_fit, y_fit)
         return CanvasModel(task=task, target=target, learner=learner, preprocessor=self.preprocessor,
-                           estimator=est, classes=self.rows.classes)
+                           estimator=est, classes=self.rows.classes, threshold=threshold)
 
 
 def rebuild(df: pd.DataFrame, recipe: dict[str, Any]) -> EvaluationSetting:

@@ -24,13 +24,27 @@ from .spec import ResolvedSpec, TrainingRequest, resolve_spec
 __all__ = ["resolve_for_dataset", "run_training_job", "submit_training"]
 
 
-def resolve_for_dataset(settings: Settings, dataset, request: TrainingRequest) -> ResolvedSpec:
+def resolve_for_dataset(settings: Settings, dataset, request: TrainingRequest, engine: Engine | None = None) -> ResolvedSpec:
+    """Check ``request`` against ``dataset``, with the leakage probe for its target (stored once, then reused).
+
+    With ``engine`` the probe is computed on first use and stored on the dataset; without, a stored one is used
+    or it is computed in memory.
+    """
+    from ..datasets.leakage import ensure_probe, probe_target, stored_probe
+
+    leakage = None
+    if request.target in {c["name"] for c in dataset.profile.get("columns") or []}:
+        leakage = stored_probe(dataset.profile, request.target)
+        if leakage is None:
+            leakage = (ensure_probe(engine, settings, dataset, request.target) if engine is not None else
+                       probe_target(load_frame(settings, dataset), request.target, max_classes=settings.max_classes))
     return resolve_spec(
         request,
         dataset.profile,
         lambda col: load_columns(settings, dataset, [col])[col],
         max_classes=settings.max_classes,
         default_seed=settings.default_seed,
+        leakage=leakage,
     )
 
 
@@ -44,7 +58,7 @@ def submit_training(engine: Engine, settings: Settings, actor, dataset_id: int, 
     require(actor, "model.train")
     with session_scope(engine) as s:
         dataset = get_dataset(s, actor, dataset_id)
-    spec = resolve_for_dataset(settings, dataset, request)
+    spec = resolve_for_dataset(settings, dataset, request, engine)
     with session_scope(engine) as s:
         check_quota(s, settings, actor, budget_seconds=spec.budget_seconds)
         job = queue.enqueue(
@@ -72,7 +86,7 @@ def run_training_job(ctx: JobContext) -> None:
         actor = UserPublic.model_validate(s.get(User, ctx.job.created_by_id))
         dataset = get_dataset(s, actor, ctx.job.payload["dataset_id"])
     request = TrainingRequest.model_validate(ctx.job.payload["request"])
-    spec = resolve_for_dataset(settings, dataset, request)
+    spec = resolve_for_dataset(settings, dataset, request, engine)
     df = load_frame(settings, dataset)
     from .trainer import train
 
@@ -162,6 +176,8 @@ def _record_version(s: Session, ctx: JobContext, dataset, spec: ResolvedSpec, ou
         recipe=json_safe(outcome.recipe),
         feature_schema=json_safe(outcome.feature_schema),
         notes=outcome.notes,
+        leakage_suspects=list(spec.leaks_kept),  # suspected leaks it uses (put back by the analyst)
+        operating_point=json_safe(outcome.operating_point),
     )
     s.add(version)
     s.flush()

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from ..config import BUDGET_PRESETS
 from ..errors import TrainingConfigError
 from .metrics import MetricInfo, resolve_metric
-from .preprocess import FeaturePlan, plan_features
+from .preprocess import FeaturePlan, left_out_sentence, plan_features
 
 __all__ = ["MIN_LABELLED_ROWS", "TASKS", "ResolvedSpec", "TrainingRequest", "parse_budget", "resolve_spec"]
 
@@ -37,7 +37,12 @@ class TrainingRequest(BaseModel):
     metric: str | None = None
     budget: str | float = "quick"
     excluded_columns: list[str] = Field(default_factory=list)
+    #: Columns the product would leave out (ID-like, suspected leaks) that the analyst puts back -> why.
+    #: The reason is recorded in the recipe and shown to the reviewer.
+    keep_columns: dict[str, str] = Field(default_factory=dict)
     sensitive_columns: list[str] = Field(default_factory=list)
+    #: The target value that is good for the person (e.g. "approved"): the four-fifths rule compares its rates.
+    favourable_outcome: str | None = None
     #: Let the model see the sensitive columns too (off by default: they are kept aside for the fairness
     #: check). Some uses need it (e.g. age in insurance pricing); the approval policy still checks fairness.
     use_sensitive_as_features: bool = False
@@ -71,8 +76,11 @@ class ResolvedSpec:
     plan: FeaturePlan
     excluded: list[str]
     sensitive: list[str]
+    favourable: str | None = None
     learners: list[str] | None = None
     notes: list[dict[str, Any]] = field(default_factory=list)
+    #: Suspected leaks the model uses because the analyst put them back (the version's ``leakage_suspects``).
+    leaks_kept: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,7 +91,9 @@ class ResolvedSpec:
             "seed": self.seed,
             "excluded_columns": self.excluded,
             "sensitive_columns": self.sensitive,
+            "favourable_outcome": self.favourable,
             "learners": self.learners,
+            "keep_columns": dict(self.plan.kept),
         }
 
 
@@ -101,6 +111,65 @@ def _unknown_column(kind: str, name: str, columns: list[str]) -> TrainingConfigE
     return TrainingConfigError(f"The {kind} column '{name}' does not exist in this dataset.{hint}")
 
 
+def _check_keep(req: TrainingRequest, columns: list[str]) -> None:
+    """Every column put back exists, is not the target or also excluded, and comes with a reason."""
+    for name, reason in req.keep_columns.items():
+        if name not in columns:
+            raise _unknown_column("kept", name, columns)
+        if name == req.target:
+            raise TrainingConfigError(f"The target '{name}' cannot also be a column put back into the model.")
+        if name in req.excluded_columns:
+            raise TrainingConfigError(f"'{name}' is both left out (excluded) and put back (kept); choose one.")
+        if not str(reason or "").strip():
+            raise TrainingConfigError(f"Say why '{name}' should be put back into the model: the reviewer reads "
+                                      "your reason.")
+
+
+def _plan(req: TrainingRequest, profile: dict[str, Any], leakage: dict[str, Any] | None,
+          notes: list[dict[str, Any]]) -> tuple[FeaturePlan, list[str]]:
+    """The feature plan with suspected leaks and ID-like columns left out (unless kept), each said in words."""
+    from ..datasets.leakage import leak_reasons
+
+    if leakage is not None:
+        leaks = {c: leakage.get("reasons", {}).get(c, f"gives `{req.target}` away") for c in leakage.get("suspects", [])}
+    else:
+        leaks = leak_reasons(profile, req.target) or {}
+    keep = {c: str(r).strip() for c, r in req.keep_columns.items()}
+    sensitive = () if req.use_sensitive_as_features else req.sensitive_columns
+    plan = plan_features(profile, req.target, req.excluded_columns, sensitive, leaks=leaks, keep=keep)
+    for name in keep:
+        if name in plan.dropped:
+            raise TrainingConfigError(f"'{name}' cannot be put back into the model: {plan.dropped[name]}.")
+    kinds = {c["name"]: c["semantic_type"] for c in profile["columns"]}
+    for name, why in plan.dropped.items():
+        if name in leaks and name not in req.excluded_columns:
+            notes.append({"severity": "warning", "message": left_out_sentence(name, why) +
+                          " If you will know it when you make a prediction, put it back with a reason."})
+        elif kinds.get(name) == "id" and name not in req.excluded_columns:
+            notes.append({"severity": "info", "message": left_out_sentence(name, why)})
+    for name, reason in plan.kept.items():
+        what = plan.leakage.get(name) or "looks like an ID"
+        notes.append({"severity": "warning" if name in plan.leakage else "info",
+                      "message": f"`{name}` {what}, but you put it back in the model: \"{reason}\"."})
+    return plan, [c for c in plan.kept if c in plan.leakage]
+
+
+def _favourable(req: TrainingRequest, task: str, y: pd.Series) -> str | None:
+    """The declared favourable outcome, checked to be one of the target's values (matched as text)."""
+    if req.favourable_outcome is None or not str(req.favourable_outcome).strip():
+        return None
+    wanted = str(req.favourable_outcome).strip()
+    if task == "regression":
+        raise TrainingConfigError(f"A favourable outcome ('{wanted}') applies to a target with categories; "
+                                  f"'{req.target}' is predicted as a number, so leave it empty.")
+    values = sorted(y.astype("string").str.strip().unique().tolist())
+    if wanted not in values:
+        shown = ", ".join(repr(v) for v in values[:10]) + (" …" if len(values) > 10 else "")
+        raise TrainingConfigError(f"The favourable outcome '{wanted}' is not a value of the target '{req.target}'; "
+                                  f"choose one of {shown}.")
+    return wanted
+
+
 def _labelled_target(y: pd.Series) -> pd.Series:
     if y.dtype == object or pd.api.types.is_string_dtype(y):
         y = y.where(y.astype("string").str.strip().ne(""), None)
@@ -114,17 +183,22 @@ def resolve_spec(
     *,
     max_classes: int,
     default_seed: int,
+    leakage: dict[str, Any] | None = None,
 ) -> ResolvedSpec:
     """Check ``req`` against the dataset's profile and target values.
 
     ``load_target(name)`` returns the target column; only that column is read,
-    so a door can validate a request on a large dataset cheaply.
+    so a door can validate a request on a large dataset cheaply.  ``leakage``: the
+    stored leakage probe for the target (``datasets.leakage.ensure_probe``); without
+    it the probe stored in ``profile`` is used, if any.  Its suspects are left out
+    unless ``req.keep_columns`` puts them back.
     """
     from ..datasets.profiling import detect_task
 
     columns = [c["name"] for c in profile["columns"]]
     if req.target not in columns:
         raise _unknown_column("target", req.target, columns)
+    _check_keep(req, columns)
     for kind, names in (("excluded", req.excluded_columns), ("sensitive", req.sensitive_columns)):
         for name in names:
             if name not in columns:
@@ -190,10 +264,11 @@ def resolve_spec(
             )
 
     metric = resolve_metric(task, req.metric)
-    plan = plan_features(profile, req.target, req.excluded_columns, () if req.use_sensitive_as_features else req.sensitive_columns)
+    plan, leaks_kept = _plan(req, profile, leakage, notes)
     if not plan.kinds:
         raise TrainingConfigError(
-            "No usable feature columns are left after leaving out the target, identifiers, constant, excluded and sensitive columns."
+            "No usable feature columns are left after leaving out the target, identifiers, constant, excluded and sensitive columns "
+            "and suspected leaks."
         )
     return ResolvedSpec(
         target=req.target,
@@ -204,6 +279,8 @@ def resolve_spec(
         plan=plan,
         excluded=list(req.excluded_columns),
         sensitive=list(req.sensitive_columns),
+        favourable=_favourable(req, task, y),
         learners=req.learners,
         notes=notes,
+        leaks_kept=leaks_kept,
     )

@@ -28,14 +28,16 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
+from .anytime import WrapUp, wrap_up_requested
+from .leaderboard import DEFAULT_LEARNER, leaderboard
 from .metrics import MetricInfo, evaluate, score, to_loss
+from .operating_point import ThresholdCurve, choose_operating_point, decision_metrics
 from .pipeline import CanvasModel, make_baseline, make_default_model
 from .preprocess import TabularPreprocessor
 from .spec import MIN_CLASS_ROWS, ResolvedSpec
 
 __all__ = ["DEFAULT_LEARNER", "SplitRows", "TrainingOutcome", "fit_estimator", "library_versions", "make_estimator", "prepare_rows", "train"]
 
-DEFAULT_LEARNER = "hist_gradient_boosting_default"
 #: Most points of the best-score-so-far curve kept in a training job's progress.
 SEARCH_CURVE_POINTS = 200
 Progress = Callable[..., None]
@@ -70,6 +72,8 @@ class TrainingOutcome:
     feature_schema: dict[str, Any]
     notes: list[dict[str, Any]] = field(default_factory=list)
     holdout_index: list[int] = field(default_factory=list)
+    #: Binary only: the cut-off the delivered model decides at (see training/operating_point.py).
+    operating_point: dict[str, Any] | None = None
 
 
 def library_versions() -> dict[str, str]:
@@ -163,11 +167,16 @@ def _splitter(task: str, y: np.ndarray, folds: int, seed: int):
     return StratifiedKFold(max(2, min(folds, int(np.bincount(y).min()))), shuffle=True, random_state=seed)
 
 
-def _cross_validate(spec: ResolvedSpec, learner: str, config: dict, X: pd.DataFrame, y: np.ndarray, splitter, n_jobs: int) -> dict[str, Any]:
+def _cross_validate(spec: ResolvedSpec, learner: str, config: dict, X: pd.DataFrame, y: np.ndarray, splitter, n_jobs: int,
+                    oof: np.ndarray | None = None) -> dict[str, Any]:
+    """Per-fold scores; with ``oof`` (binary), also fills it with each row's out-of-fold 'yes' probability."""
     scores = []
     for tr, te in splitter.split(X, y):
         est = fit_estimator(spec.task, learner, config, spec.seed, n_jobs, X.iloc[tr], y[tr])
-        scores.append(_score(spec.task, spec.metric, est, X.iloc[te], y[te]))
+        proba, pred = _outputs(spec.task, est, X.iloc[te])
+        scores.append(score(spec.task, spec.metric.name, y[te], proba, pred))
+        if oof is not None and proba is not None:
+            oof[te] = proba[:, -1]
     return {"metric": spec.metric.name, "folds": len(scores), "scores": scores, "mean": float(np.mean(scores)), "std": float(np.std(scores))}
 
 
@@ -206,9 +215,11 @@ def train(
     splitter = _splitter(task, y_fit, cv_folds, spec.seed) if use_cv else None
     progress(stage="baseline and default model")
     search_budget = spec.budget_seconds
+    binary = task == "binary"
+    default_oof = np.full(len(y_fit), np.nan) if (use_cv and binary) else None
     if use_cv:
         started = time.monotonic()
-        default_cv = _cross_validate(spec, DEFAULT_LEARNER, {}, X_fit, y_fit, splitter, n_jobs)
+        default_cv = _cross_validate(spec, DEFAULT_LEARNER, {}, X_fit, y_fit, splitter, n_jobs, default_oof)
         default_val_score = default_cv["mean"]
         # The budget is the analyst's wait: the default model's CV and, later,
         # the winner's CV (about as long again) come out of it, never below half.
@@ -237,26 +248,42 @@ def train(
             remaining_seconds=round(max(0.0, search_budget - elapsed), 1),
         )
 
-    from .search import run_search
+    from .search import SearchResult, run_search
 
-    with tempfile.TemporaryDirectory(prefix="canvas-search-") as tmp:
-        result = run_search(
-            X_fit if use_cv else X_tr, y_fit if use_cv else y_tr,
-            None if use_cv else X_val, None if use_cv else y_val,
-            task=task, metric=metric.name, time_budget=search_budget, seed=spec.seed,
-            n_jobs=n_jobs, log_path=Path(tmp) / "search.jsonl",
-            learners=tuple(spec.learners) if spec.learners else None, splitter=splitter, on_trial=on_trial,
-            ray_address=ray_address, concurrent_trials=concurrent_trials,
-        )
+    try:
+        with tempfile.TemporaryDirectory(prefix="canvas-search-") as tmp:
+            result = run_search(
+                X_fit if use_cv else X_tr, y_fit if use_cv else y_tr,
+                None if use_cv else X_val, None if use_cv else y_val,
+                task=task, metric=metric.name, time_budget=search_budget, seed=spec.seed,
+                n_jobs=n_jobs, log_path=Path(tmp) / "search.jsonl",
+                learners=tuple(spec.learners) if spec.learners else None, splitter=splitter, on_trial=on_trial,
+                ray_address=ray_address, concurrent_trials=concurrent_trials,
+            )
+    except WrapUp:  # asked to wrap up before the search found anything: the default model is in hand
+        result = SearchResult(DEFAULT_LEARNER, {}, float("nan"), stopped_early=True)
     progress(stage="choosing the model", trials_done=len(result.trials), remaining_seconds=0)
     notes = list(spec.notes)
     search_cv: dict[str, Any] = {}
-    if use_cv:
+    hurry = wrap_up_requested()
+    search_oof = None
+    if not result.trials:
+        search_wins, search_val_score = False, float("nan")
+        selection, reason = "nothing (the search had found no model yet)", "because time ran out first"
+    elif hurry:
+        # No time for the usual paired check: compare on the search's own evaluation, which used the
+        # same folds (or validation rows) as the default model's score.
+        search_val_score = 1 - result.best_loss if metric.higher_is_better else result.best_loss
+        search_wins = search_val_score > default_val_score if metric.higher_is_better else search_val_score < default_val_score
+        selection = "the search's own evaluation (time ran out before the usual check)"
+        reason = "on the search's own evaluation"
+    elif use_cv:
         # The winner of hundreds of trials looks better on the folds it was chosen
         # on than it is (winner's curse), so it must beat the default model on
         # the same folds by at least one standard error of the paired difference.
         progress(stage="cross-validating")
-        search_cv = _cross_validate(spec, result.best_learner, result.best_config, X_fit, y_fit, splitter, n_jobs)
+        search_oof = np.full(len(y_fit), np.nan) if binary else None
+        search_cv = _cross_validate(spec, result.best_learner, result.best_config, X_fit, y_fit, splitter, n_jobs, search_oof)
         search_val_score = search_cv["mean"]
         sign = 1.0 if metric.higher_is_better else -1.0
         diffs = sign * (np.asarray(search_cv["scores"]) - np.asarray(default_cv["scores"]))
@@ -273,21 +300,46 @@ def train(
         learner, config, val_score = result.best_learner, result.best_config, search_val_score
     else:
         learner, config, val_score = DEFAULT_LEARNER, {}, default_val_score
-        notes.append(
-            {
-                "severity": "info",
-                "message": f"The search's best model ({result.best_learner}, {metric.label} {search_val_score:.4f} "
-                f"on {selection}) did not beat the default HistGradientBoosting model ({default_val_score:.4f}) "
-                f"{reason}, so the more robust default model was kept.",
-            }
-        )
+        if result.trials:
+            notes.append(
+                {
+                    "severity": "info",
+                    "kind": "default_model_kept",
+                    "message": f"The search's best model ({result.best_learner}, {metric.label} {search_val_score:.4f} "
+                    f"on {selection}) did not beat the default HistGradientBoosting model ({default_val_score:.4f}) "
+                    f"{reason}, so the more robust default model was kept.",
+                }
+            )
+    if hurry:
+        kept = "the search's best" if search_wins else "the standard model"
+        notes.append({"severity": "warning", "kind": "time_ran_out",
+                      "message": f"Time ran out: the build was asked to finish early, so it delivered the best model it had "
+                      f"after {len(result.trials)} search trial(s) ({kept}), fit on the train and validation rows. "
+                      "A longer budget or a quieter machine may give a better one."})
 
     progress(stage="refitting the chosen model")
     final = fit_estimator(task, learner, config, spec.seed, n_jobs, X_fit, y_fit)
     baseline = make_baseline(task).fit(X_fit, y_fit)
     default_final = make_default_model(task, spec.seed).fit(X_fit, y_fit)
+    point = None
+    model_report = _report(task, final, X_ho, y_ho)
+    if binary:
+        # The selection evidence for the cut-off: out-of-fold probabilities of the chosen recipe, or
+        # the validation rows scored by its train-only fit; never the holdout, which only reports.
+        chosen_oof = search_oof if search_wins else default_oof
+        if use_cv and chosen_oof is not None and not np.isnan(chosen_oof).any():
+            sel_y, sel_p, source = y_fit, chosen_oof, "out-of-fold predictions"
+        else:
+            chosen_val = result.model if search_wins else (None if use_cv else default_val)
+            if chosen_val is None:  # stopped early, or cross-validated without this model's out-of-fold scores
+                chosen_val = fit_estimator(task, learner, config, spec.seed, n_jobs, X_tr, y_tr)
+            sel_y, sel_p, source = y_val, _outputs(task, chosen_val, X_val)[0][:, -1], "the validation rows"
+        ho_p = _outputs(task, final, X_ho)[0][:, -1]
+        curve = ThresholdCurve.build(sel_y, sel_p, y_ho, ho_p, source)
+        point = {**choose_operating_point(curve, positive_class=str(_jsonable(rows.classes)[1])), "curve": curve.to_dict()}
+        model_report.update(decision_metrics(point["holdout"]))
     metrics = {
-        "model": _report(task, final, X_ho, y_ho),
+        "model": model_report,
         "baseline": _report(task, baseline, X_ho, y_ho),
         "default_model": _report(task, default_final, X_ho, y_ho),
     }
@@ -296,14 +348,17 @@ def train(
         cv = default_cv if learner == DEFAULT_LEARNER else search_cv
 
     delivered = final
+    if refit_full and wrap_up_requested():
+        refit_full = False  # asked to finish: deliver the train+validation fit that the holdout scored
     if refit_full:
         # Evaluated on the holdout, the recipe is now refit on every labelled row
         # (as FLAML's retrain_full does): the holdout numbers are a slightly
         # pessimistic estimate for the delivered model, which has 25% more data.
         progress(stage="final refit on all rows")
         delivered = fit_estimator(task, learner, config, spec.seed, n_jobs, X, y)
-    leaderboard = _leaderboard(result.trials, metric, default_val_score, learner == DEFAULT_LEARNER, result.best_learner, result.best_config)
-    model = CanvasModel(task=task, target=spec.target, learner=learner, preprocessor=pre, estimator=delivered, classes=rows.classes)
+    board = leaderboard(result.trials, metric, default_val_score, learner == DEFAULT_LEARNER, result.best_learner, result.best_config)
+    model = CanvasModel(task=task, target=spec.target, learner=learner, preprocessor=pre, estimator=delivered, classes=rows.classes,
+                        threshold=None if point is None else point["threshold"])
     recipe = {
         **spec.to_dict(),
         "dataset_sha256": dataset_sha256,
@@ -317,7 +372,8 @@ def train(
         "features": spec.plan.to_dict(),
         "n_rows": {"train": len(rows.train_idx), "validation": len(rows.val_idx), "holdout": len(rows.holdout_idx)},
         "search": {"trials": len(result.trials), "wall_seconds": round(result.wall_seconds, 2), "best_learner": result.best_learner,
-                   "budget_seconds": round(search_budget, 2), **({"ray": result.ray} if result.ray else {})},
+                   "budget_seconds": round(search_budget, 2),
+                   "stopped_early": result.stopped_early, "wrapped_up": hurry, **({"ray": result.ray} if result.ray else {})},
         "libraries": library_versions(),
     }
     schema = {
@@ -337,40 +393,14 @@ def train(
         validation_score=val_score,
         metrics=metrics,
         cv_metrics=cv,
-        leaderboard=leaderboard,
+        leaderboard=board,
         recipe=recipe,
         feature_schema=schema,
         notes=notes,
         holdout_index=rows.holdout_idx.tolist(),
+        operating_point=point,
     )
 
 
 def _jsonable(values: list[Any]) -> list[Any]:
     return [v.item() if isinstance(v, np.generic) else v for v in values]
-
-
-def _leaderboard(trials, metric: MetricInfo, default_val_score: float, default_won: bool, best_learner: str, best_config: dict) -> list[dict[str, Any]]:
-    board = []
-    for t in trials:
-        loss = t["validation_loss"]
-        board.append({**t, "validation_score": 1 - loss if metric.higher_is_better else loss, "source": "search"})
-    board.append(
-        {
-            "trial": -1,
-            "learner": DEFAULT_LEARNER,
-            "config": {},
-            "validation_loss": to_loss(metric, default_val_score),
-            "validation_score": default_val_score,
-            "train_seconds": None,
-            "wall_clock_seconds": None,
-            "sample_size": None,
-            "source": "default_model",
-        }
-    )
-    board.sort(key=lambda r: r["validation_loss"])
-    for rank, row in enumerate(board, start=1):
-        row["rank"] = rank
-        row["chosen"] = (row["source"] == "default_model") if default_won else (
-            row["source"] == "search" and row["learner"] == best_learner and row["config"] == best_config
-        )
-    return board

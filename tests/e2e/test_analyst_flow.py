@@ -58,6 +58,15 @@ def expand(driver, title: str) -> None:
         summary.click()
 
 
+def pick_radio(driver, option: str) -> None:
+    """Click the radio option whose text is ``option``."""
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    xpath = f"//label[@data-baseweb='radio'][.//*[normalize-space(.)=\"{option}\"]]"
+    WebDriverWait(driver, 30).until(ec.element_to_be_clickable(("xpath", xpath))).click()
+
+
 def settle(driver, seconds: float = 1.0) -> None:
     """Let Streamlit finish a rerun (the running indicator) before a screenshot."""
     deadline = time.monotonic() + 30
@@ -127,8 +136,8 @@ def _journey(b, url, downloads) -> None:
     nav(b, "Data")
     upload_file(b, CHURN)
     wait_for_text(b, "churn.csv is stored: 3,000 rows, 12 columns.")
-    wait_for_text(b, "customer_id looks like an identifier")
-    wait_for_text(b, "It will be left out of the model automatically.")
+    wait_for_text(b, "customer_id has a different value on every row, like an ID")
+    wait_for_text(b, "will be left out of the model.")
     choose(b, "The column to predict (the target)", "churned")
     wait_for_text(b, "for each of your customers: a yes-or-no question (binary classification).", timeout=90)
     shoot(b, "data")
@@ -152,7 +161,20 @@ def _journey(b, url, downloads) -> None:
     wait_for_text(b, "Out of 100 customers it flags as churned = 'Yes', about")
     wait_for_text(b, "It misses")
     assert any(g in b.find_element("tag name", "body").text for g in ("Excellent", "Good", "Fair", "Poor"))
+    # the operating point: the analyst asks to catch at least 60 in 100 leavers, previews, then saves
+    wait_for_text(b, "When it says 'Yes'")
+    wait_for_text(b, "Balance the two kinds of mistakes: it says 'Yes' when the chance is at least")
+    pick_radio(b, "Catch at least N in 100 of the 'Yes' cases")
+    fill_text(b, "N (for the two choices that use a number)", "60")
+    click_button(b, "Show what it would do")
+    wait_for_text(b, "Catch at least 60 in 100 of the 'Yes' cases: it says 'Yes' when the chance is at least")
     shoot(b, "results")
+    click_button(b, "Use this setting")
+    wait_for_text(b, "Real 'Yes' caught")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "Balance the two kinds of mistakes: it says" in b.find_element("tag name", "body").text:
+        time.sleep(0.3)
+    assert "Balance the two kinds of mistakes: it says" not in b.find_element("tag name", "body").text
 
     nav(b, "Try it")
     click_button(b, "Predict")

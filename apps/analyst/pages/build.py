@@ -11,6 +11,7 @@ import streamlit as st
 from apps.analyst._ui import VERSION, db, page, pick_dataset
 from apps.common import friendly
 from automl_canvas.config import BUDGET_PRESETS
+from automl_canvas.datasets.readiness import check_target
 from automl_canvas.jobs.service import cancel_job, get_job_for, list_project_jobs
 from automl_canvas.training.metrics import DEFAULT_METRIC, METRICS, resolve_metric
 from automl_canvas.training.progress import describe_progress
@@ -33,10 +34,18 @@ if target is None:
     st.info("Choose what to predict (the Data page explains each column).")
     st.stop()
 st.session_state[f"target:{dataset.id}"] = target
-check = st.session_state.get(f"target_check:{dataset.id}:{target}")
+check_key = f"target_check:{dataset.id}:{target}"
+if check_key not in st.session_state:  # the leakage probe for this target (stored once, so quick after the first time)
+    with friendly("checking that column as a target"), st.spinner("Checking the target..."):
+        st.session_state[check_key] = check_target(world.engine, world.settings, me, dataset.id, target)
+check = st.session_state.get(check_key)
 task = check.task if check else None
 if check:
     st.caption(check.sentence)
+    if check.left_out:
+        st.info("**Left out of the model:**  \n" + "  \n".join(
+            f"- `{col}` {why}, so it will be left out." for col, why in check.left_out.items())
+            + "  \nYou can put one back under Advanced settings if you will have it when you use the model.")
 
 mode = st.radio("Build", ["Quick", "Standard"], horizontal=True,
                 captions=[f"about {BUDGET_PRESETS['quick'] // 60} minute of searching: a first answer",
@@ -50,8 +59,25 @@ with st.expander("Advanced settings"):
     others = [c for c in columns if c != target]
     excluded = st.multiselect("Leave these columns out", others,
                               help="Columns you will not have when you use the model, or that should not influence it.")
+    keep: dict[str, str] = {}
+    put_back = [c for c in (check.left_out if check else {}) if c not in excluded]
+    if put_back:
+        for col in st.multiselect("Put back a column that was left out", put_back,
+                                  help="Only if you will really have it when you use the model. Say why: "
+                                       "the reviewer reads your reason."):
+            keep[col] = st.text_input(f"Why `{col}` belongs in the model (the reviewer sees this)",
+                                      key=f"keep_reason:{dataset.id}:{col}",
+                                      placeholder="For example: it is known when the order is placed")
     sensitive = st.multiselect("Sensitive columns (checked for fairness, not used to predict)",
                                [c for c in others if c not in excluded])
+    target_col = next((c for c in dataset.profile.get("columns") or [] if c["name"] == target), {})
+    answers = [v["value"] for v in (target_col.get("stats") or {}).get("top_values") or []]
+    favourable = None
+    if sensitive and task != "regression" and 2 <= len(answers) and target_col.get("n_unique", 0) <= len(answers):
+        favourable = st.selectbox(
+            "Which answer is good for the person?", answers, index=None, placeholder="Not declared",
+            help="For example 'approved' for a loan. The fairness check compares how often each group gets it "
+                 "(the four-fifths rule); until you say, it shows both answers and judges on the stricter.")
     seconds = st.number_input("Search time in seconds (0: as chosen above)", min_value=0, max_value=24 * 3600, value=0, step=10)
 
 if st.button("Start building", type="primary"):
@@ -59,7 +85,8 @@ if st.button("Start building", type="primary"):
         budget = float(seconds) if seconds else mode.lower()
         job = submit_training(world.engine, world.settings, me, dataset.id,
                               TrainingRequest(target=target, task=task, metric=metric, budget=budget,
-                                              excluded_columns=excluded, sensitive_columns=sensitive))
+                                              excluded_columns=excluded, sensitive_columns=sensitive,
+                                              favourable_outcome=favourable, keep_columns=keep))
         st.session_state[JOB] = job.id
         st.session_state.pop("build_seen_done", None)
 

@@ -9,7 +9,9 @@ from apps.common import friendly, health_badge
 from automl_canvas.datasets.readiness import check_target, row_noun
 from automl_canvas.datasets.service import get_dataset
 from automl_canvas.registry.grade import grade_version
-from automl_canvas.registry.plain_language import drivers, metrics_in_words, mistakes_in_words, warnings_that_apply
+from automl_canvas.registry.plain_language import (drivers, metrics_in_words, mistakes_in_words, product_decisions_in_words,
+                                                   warnings_that_apply)
+from apps.analyst.cutoff import render_cutoff
 
 me, project, world = page("Results", "Everything here is measured on rows the model never saw while it was built.")
 
@@ -25,13 +27,17 @@ with friendly("showing the results"):
         dataset = get_dataset(s, me, version.dataset_id)
     noun = row_noun(dataset.profile)
     grade = grade_version(version)
-    st.metric("Grade", grade.grade, help="From how much of the gap between a simple guess and a perfect model it closes.")
+    st.metric("Grade", grade.grade, help="From how much of the gap between a simple guess and a perfect model it closes, "
+              "and, for a yes/no question, how many of the cases that matter its decisions catch.")
     st.write(grade.reason)
+    for line in product_decisions_in_words(version):
+        st.info(line)
 
     detail = performance_detail(me, version.id)
     st.subheader("How good is it, in words")
     for line in metrics_in_words(version, detail, noun):
         st.markdown(f"- {line}")
+    render_cutoff(me, version, noun)
 
     st.subheader("What drives its predictions")
     explanations = evidence_or_none(me, version.id, "explanations")

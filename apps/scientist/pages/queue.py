@@ -43,7 +43,7 @@ order = right.selectbox("Sort by", ["Waiting longest", "Newest first", "Grade (b
 
 shown = [r for r in rows if (not chosen_projects or r["project"] in chosen_projects)
          and (policy == "All" or (r["policy_status"] == "pass") == (policy == "Passes every check"))]
-grades = {"Excellent": 0, "Good": 1, "Fair": 2, "Poor": 3}
+grades = {"Excellent": 0, "Good": 1, "Fair": 2, "Poor": 3, "Too good to be true": 4}
 sorters = {
     "Waiting longest": (lambda r: r["waiting_since"], False),
     "Newest first": (lambda r: r["waiting_since"], True),
@@ -70,8 +70,10 @@ vid = st.selectbox("Version", list(by_id), format_func=lambda i: version_label(b
 row = by_id[vid]
 failing = f" ({', '.join(row['failed_checks'])})" if row["failed_checks"] else ""
 st.caption(f"Requested by {row['requested_by'] or 'unknown'} · grade {row['grade']} · policy: {row['policy_status']}{failing}")
+for line in row.get("product_decisions") or []:
+    st.info(line)
 b1, b2, b3 = st.columns(3)
-if row["status"] == "pending_review":
+if row["status"] == "pending_review" or not row["claimed_by"]:  # in review with no holder: the next quorum approver claims
     if b1.button("Claim", type="primary", key="queue_claim") and act(
             "claiming the version", review.claim, user, vid, success=f"You claimed version #{vid}."):
         st.session_state[SELECTED] = vid

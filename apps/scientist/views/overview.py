@@ -7,6 +7,7 @@ import streamlit as st
 
 from apps.scientist.ui import figure
 from automl_canvas.evidence import plots
+from automl_canvas.training.operating_point import detail_at
 
 from .context import Ctx, cached_document
 
@@ -43,6 +44,24 @@ def _retrain_comparison(v) -> None:
                f"The deployed version's own holdout score was {c.get('deployed_version_recorded_holdout')}.")
 
 
+def _operating_point(v) -> None:
+    """The cut-off the version decides at: how it was chosen, and its numbers where it was chosen and on the holdout."""
+    point = v.operating_point
+    if v.task != "binary" or not point:
+        return
+    st.subheader("Operating point")
+    st.write(point["sentence"])
+    rows = [{"rows": f"{name} ({where})", "precision": s["precision"], "recall": s["recall"], "flagged share": s["flagged_share"],
+             "F1": s["f1"], "TP": s["tp"], "FP": s["fp"], "FN": s["fn"], "TN": s["tn"]}
+            for name, where, s in (("selection", point["chosen_on"], point["selection"]),
+                                   ("holdout", "train-only fit", point["holdout"]))]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.caption(f"Cut-off {point['threshold']:.4f} chosen as '{point['mode']}'"
+               + (f" = {point['value']:g}" if point.get("value") is not None else "")
+               + (f" by {point['chosen_by']}" if point.get("chosen_by") else " at training")
+               + f" on {point['chosen_on']}; the holdout only reports. Every prediction (what-if, batch, API, monitoring) uses it.")
+
+
 def render(ctx: Ctx) -> None:
     v = ctx.version
     c1, c2, c3, c4 = st.columns(4)
@@ -62,12 +81,13 @@ def render(ctx: Ctx) -> None:
     _retrain_comparison(v)
     for note in v.notes or []:
         (st.warning if note.get("severity") in ("warning", "critical") else st.info)(note.get("message", ""))
+    _operating_point(v)
 
     perf = ctx.evidence.get("performance")
     if perf is None:
         st.info("The performance detail has not been computed yet (the evidence job may still be running).")
         return
-    detail = cached_document(ctx.world, perf, "detail")
+    detail = detail_at(cached_document(ctx.world, perf, "detail"), v.operating_point)
     st.subheader("On the holdout")
     if v.task == "regression":
         figure(plots.residuals(detail))
@@ -82,7 +102,7 @@ def render(ctx: Ctx) -> None:
     if v.task == "binary":
         left, right = st.columns(2)
         with left:
-            figure(plots.precision_recall_curve(detail))
+            figure(plots.precision_recall_curve(detail, v.operating_point))
         with right:
             figure(plots.calibration_curve(detail))
     st.dataframe(pd.DataFrame(detail.get("per_class") or []), hide_index=True)
