@@ -176,7 +176,7 @@ def test_stopped_worker_hands_its_job_back_at_once(settings, engine, analyst, po
     first.send_signal(signal.SIGTERM)  # what `docker stop` does
     first.wait(20)
     job = _jobs(engine, [job_id])[job_id]
-    assert (job.status, job.lease_owner, job.attempts) == ("running", None, 0)
+    assert (job.status, job.lease_owner, job.lease_token, job.attempts) == ("queued", None, None, 0)  # issue 18, point 5
     pool.start(1)
     job = wait_for(lambda: (j := _jobs(engine, [job_id])[job_id]).is_terminal and j, timeout=120)
     assert job.status == "succeeded" and job.attempts == 1

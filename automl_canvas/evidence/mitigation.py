@@ -29,7 +29,7 @@ from ..errors import ValidationError
 from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
-from ..models import JobPublic, JobStatus, ModelVersion, User, UserPublic
+from ..models import JobPublic, ModelVersion, User, UserPublic
 from ..registry.artifacts import save_model
 from ..registry.service import get_version, next_version_number
 from ..serialization import json_safe
@@ -122,7 +122,7 @@ def run_mitigation_job(ctx: JobContext) -> None:
     comparison["verdict"] = json_safe(verdict.to_dict())
     comparison["summary"] = f"{verdict.label[:1].upper()}{verdict.label[1:]}: {comparison['summary']}"
     digest, rel, size = save_model(settings, mitigated)
-    with session_scope(engine) as s:
+    with ctx.write() as s:  # fenced: nothing is committed if another worker took the job over
         schema = dict(parent.feature_schema)
         schema["requires_sensitive_features"] = [column]
         schema["input_columns"] = list(mitigated.input_columns)
@@ -154,4 +154,4 @@ def run_mitigation_job(ctx: JobContext) -> None:
         if settings.evidence_after_training:
             result["evidence_job_id"] = enqueue_evidence(s, settings, version_id=version.id, project_id=version.project_id,
                                                          created_by_id=version.created_by_id).id
-        queue.finish(engine, ctx.job.id, ctx.worker_id, JobStatus.succeeded, result=result, session=s)
+        ctx.succeed(s, result)

@@ -22,7 +22,7 @@ from ..errors import NotFoundError, ValidationError
 from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
-from ..models import COMPUTED_EVIDENCE_KINDS, Evidence, EvidencePublic, JobPublic, JobStatus, User, UserPublic
+from ..models import COMPUTED_EVIDENCE_KINDS, Evidence, EvidencePublic, JobPublic, User, UserPublic
 from ..registry.service import get_version, load_model, version_threshold
 from ..serialization import json_safe
 from . import store
@@ -96,13 +96,13 @@ def run_evidence_job(ctx: JobContext) -> None:
         files = {name: (store.save_frame(settings, doc) if isinstance(doc, pd.DataFrame) else store.save_json(settings, doc))
                  for name, doc in item.documents.items()}
         stored.append((item.kind, json_safe(item.summary), files))
-    with session_scope(engine) as s:
+    with ctx.write() as s:  # fenced: nothing is committed if another worker took the job over
         s.exec(delete(Evidence).where(Evidence.version_id == version_id, Evidence.candidate == candidate,
                                       Evidence.kind.in_(COMPUTED_EVIDENCE_KINDS)))
         for kind, summary, files in stored:
             s.add(Evidence(version_id=version_id, kind=kind, candidate=candidate, job_id=ctx.job.id, summary=summary, files=files))
         result = {"version_id": version_id, "candidate": candidate, "kinds": [k for k, _, _ in stored]}
-        queue.finish(engine, ctx.job.id, ctx.worker_id, JobStatus.succeeded, result=result, session=s)
+        ctx.succeed(s, result)
 
 
 def list_evidence(session: Session, actor, version_id: int) -> list[EvidencePublic]:

@@ -21,7 +21,7 @@ from ..db import session_scope, utcnow
 from ..errors import NotFoundError, ValidationError
 from ..jobs import queue
 from ..jobs.context import JobContext
-from ..models import BusinessInputsRow, FeasibilityAssessment, FeasibilityPublic, JobPublic, JobStatus, Project, User, UserPublic
+from ..models import BusinessInputsRow, FeasibilityAssessment, FeasibilityPublic, JobPublic, Project, User, UserPublic
 from ..serialization import json_safe
 from ..training.spec import TrainingRequest, parse_budget, resolve_spec
 from .inputs import BusinessInputs, missing_inputs, parse_inputs, write_inputs_row
@@ -197,7 +197,7 @@ def run_feasibility_job(ctx: JobContext) -> None:
     m["sampled_from_rows"] = sampled_from
     m["dataset_id"] = dataset.id
     ctx.progress(stage="scoring", force=True)
-    with session_scope(engine) as s:
+    with ctx.write() as s:  # fenced: nothing is committed if another worker took the job over
         inputs, _ = _stored_inputs(s, _project(s, project_id))
         row = FeasibilityAssessment(project_id=project_id, dataset_id=dataset.id, job_id=ctx.job.id, created_by_id=actor.id,
                                     target=spec.target, task=spec.task, metric=spec.metric.name, verdict="not_ready",
@@ -207,7 +207,7 @@ def run_feasibility_job(ctx: JobContext) -> None:
         s.flush()
         result = {"assessment_id": row.id, "score": row.score, "verdict": row.verdict,
                   "verdict_label": VERDICTS[row.verdict], "expected_value_per_month": row.expected_value_per_month}
-        queue.finish(engine, ctx.job.id, ctx.worker_id, JobStatus.succeeded, result=json_safe(result), session=s)
+        ctx.succeed(s, json_safe(result))
 
 
 def get_assessment(session: Session, actor, assessment_id: int) -> FeasibilityPublic:

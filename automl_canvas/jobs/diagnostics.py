@@ -15,6 +15,12 @@ Two optional checks make them useful against a shared queue:
 - ``check_order``: the job lists the jobs that should have been claimed before
   it (higher priority, or the same priority and queued earlier) and were still
   waiting when it started.  The list is empty when the queue is fair.
+- ``hold_file``: after sleeping, wait until this file exists (a test holds a job
+  mid-run at a known point, e.g. while it takes the lease over).
+- ``follow_up``: write like a real job writes - queue one follow-up diagnostic
+  job and finish, in one fenced transaction (``JobContext.write``), as training
+  queues its evidence job with its version.  Counting follow-ups proves a job
+  whose lease was taken over added no second result.
 """
 
 from __future__ import annotations
@@ -77,7 +83,7 @@ def _waiting_ahead(ctx: JobContext) -> list[int]:
         return list(rows)
 
 
-def run_diagnostic_job(ctx: JobContext) -> dict[str, Any]:
+def run_diagnostic_job(ctx: JobContext) -> dict[str, Any] | None:
     payload = ctx.job.payload
     mode = payload.get("mode", "sleep")
     started = time.time()
@@ -94,6 +100,18 @@ def run_diagnostic_job(ctx: JobContext) -> dict[str, Any]:
                   "worker_id": ctx.worker_id, "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
         if ahead is not None:
             result["waiting_ahead"] = ahead
+        if payload.get("hold_file"):
+            ctx.progress(stage="held", pid=os.getpid(), force=True)
+            while not os.path.exists(payload["hold_file"]):
+                time.sleep(0.05)
+        if payload.get("follow_up"):
+            from .queue import enqueue
+
+            with ctx.write() as s:
+                follow = enqueue(s, kind="diagnostic", payload={"follow_up_of": ctx.job.id}, created_by_id=ctx.job.created_by_id,
+                                 time_limit_seconds=60)
+                ctx.succeed(s, {**result, "follow_up_job_id": follow.id})
+            return None
         return result
     if mode == "exit":
         os._exit(int(payload.get("code", 1)))

@@ -9,6 +9,16 @@ Ordering is FIFO within a priority (higher priority first).  A running job whose
 lease has expired (its worker died) is claimable again until ``max_attempts``;
 after that it is failed with the reason.
 
+Fencing: every claim gives the attempt a new ``lease_token``.  Whatever the
+attempt writes (its outcome, a model version, evidence, an assessment) goes
+through :func:`hold` in the same transaction: a conditional ``UPDATE`` of the job
+row that matches only while the row still carries that token.  It takes the
+row's lock (the database's write lock on SQLite), so a reclaim waits for the
+commit or finds the job finished; a reclaim that came first makes it match
+nothing, :class:`LeaseLost` is raised and the whole transaction rolls back.  A
+worker paused past its lease (SIGSTOP, a long GC, a VM migration) therefore
+cannot add a second result next to the new owner's.
+
 Lease times come from the database's clock on PostgreSQL: workers on many
 machines then agree on when a lease has expired whatever their own clocks say
 (a worker whose clock ran ahead would otherwise reclaim live jobs).
@@ -16,6 +26,7 @@ machines then agree on when a lease has expired whatever their own clocks say
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,21 +35,29 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ..db import session_scope, utcnow
-from ..errors import InvalidTransitionError, NotFoundError
+from ..errors import CanvasError, InvalidTransitionError, NotFoundError
 from ..models import JOB_TRANSITIONS, Job, JobPublic, JobStatus
 
 __all__ = [
+    "LeaseLost",
     "claim_next",
     "enqueue",
     "fail_exhausted",
     "finish",
     "get_job",
     "heartbeat",
+    "hold",
     "list_jobs",
     "release",
     "request_cancel",
     "update_progress",
 ]
+
+
+class LeaseLost(CanvasError):
+    """This attempt no longer holds its job (another worker reclaimed it): its outputs are discarded."""
+
+    code = "lease_lost"
 
 
 def _clock(s: Session) -> datetime:
@@ -96,6 +115,7 @@ def fail_exhausted(engine: Engine) -> int:
                 status=JobStatus.failed,
                 finished_at=now,
                 lease_owner=None,
+                lease_token=None,
                 error={
                     "code": "worker_lost",
                     "message": "The worker running this job stopped responding too many times; "
@@ -108,7 +128,7 @@ def fail_exhausted(engine: Engine) -> int:
         s.execute(
             sa.update(Job)
             .where(Job.status == JobStatus.running, Job.lease_expires_at < now, Job.cancel_requested.is_(True))
-            .values(status=JobStatus.cancelled, finished_at=now, lease_owner=None)
+            .values(status=JobStatus.cancelled, finished_at=now, lease_owner=None, lease_token=None)
         )
         return n or 0
 
@@ -126,6 +146,7 @@ def claim_next(engine: Engine, worker_id: str, lease_seconds: float, kinds: list
         values = dict(
             status=JobStatus.running,
             lease_owner=worker_id,
+            lease_token=uuid.uuid4().hex,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
             heartbeat_at=now,
             attempts=Job.attempts + 1,
@@ -155,32 +176,55 @@ def claim_next(engine: Engine, worker_id: str, lease_seconds: float, kinds: list
         return JobPublic.model_validate(job)
 
 
-def heartbeat(engine: Engine, job_id: int, worker_id: str, lease_seconds: float) -> tuple[bool, bool]:
+def _held(job_id: int, worker_id: str, token: str | None) -> sa.ColumnElement[bool]:
+    cond = sa.and_(Job.id == job_id, Job.lease_owner == worker_id, Job.status == JobStatus.running)
+    return sa.and_(cond, Job.lease_token == token) if token is not None else cond
+
+
+def hold(session: Session, job_id: int, worker_id: str | None, token: str | None) -> None:
+    """Fence the caller's transaction: raise :class:`LeaseLost` unless this attempt still holds the job.
+
+    A conditional UPDATE (not a read) so that the check and the caller's writes are one atomic unit:
+    it locks the job row until the caller commits.  ``worker_id`` None is a job run inline, without a lease.
+    """
+    if worker_id is None:
+        return
+    n = session.execute(sa.update(Job).where(_held(job_id, worker_id, token)).values(lease_token=Job.lease_token)).rowcount
+    if n != 1:
+        raise LeaseLost(f"Job {job_id} was taken over by another worker; this attempt's results are discarded.")
+
+
+def heartbeat(engine: Engine, job_id: int, worker_id: str, lease_seconds: float,
+              token: str | None = None) -> tuple[bool, bool]:
     """Extend the lease. Returns (still_ours, cancel_requested)."""
     with session_scope(engine) as s:
         now = _clock(s)
         n = s.execute(
             sa.update(Job)
-            .where(Job.id == job_id, Job.lease_owner == worker_id, Job.status == JobStatus.running)
+            .where(_held(job_id, worker_id, token))
             .values(heartbeat_at=now, lease_expires_at=now + timedelta(seconds=lease_seconds))
         ).rowcount
         cancel = s.execute(sa.select(Job.cancel_requested).where(Job.id == job_id)).scalar_one_or_none()
         return n == 1, bool(cancel)
 
 
-def release(engine: Engine, job_id: int, worker_id: str) -> bool:
+def release(engine: Engine, job_id: int, worker_id: str, token: str | None = None) -> bool:
     """Hand a running job back at once because its worker is shutting down.
 
-    Any worker may claim it straight away (no waiting for the lease to run out)
-    and this attempt is not counted: stopping a worker is not the job's fault.
+    The job is ``queued`` again with no owner and no token (so the stopped
+    attempt can write nothing more); any worker may claim it straight away and
+    this attempt is not counted: stopping a worker is not the job's fault.
     False if the job was no longer this worker's.
     """
     with session_scope(engine) as s:
-        job = s.exec(select(Job).where(Job.id == job_id).with_for_update()).one_or_none()
-        if job is None or job.lease_owner != worker_id or job.status != JobStatus.running:
+        job = s.exec(select(Job).where(_held(job_id, worker_id, token)).with_for_update()).one_or_none()
+        if job is None:
             return False
+        _check_move(job, JobStatus.queued)
+        job.status = JobStatus.queued
         job.lease_owner = None
-        job.lease_expires_at = _clock(s)
+        job.lease_token = None
+        job.lease_expires_at = None
         job.attempts = max(0, job.attempts - 1)
         job.progress = {**(job.progress or {}), "stage": "waiting for a worker (its worker stopped)"}
         s.add(job)
@@ -206,23 +250,28 @@ def finish(
     result: dict[str, Any] | None = None,
     error: dict[str, Any] | None = None,
     session: Session | None = None,
+    token: str | None = None,
 ) -> bool:
-    """Move a running job to a terminal state. False if the lease was lost meanwhile.
+    """Move a running job to a terminal state. False if the lease (or, given ``token``, the attempt) was lost.
 
     Pass ``session`` to finish in the caller's transaction (the training job
-    writes its model version and its success in one commit).
+    writes its model version and its success in one commit); handlers do that
+    through ``JobContext.write``/``succeed``, which turn False into :class:`LeaseLost`.
     """
 
     def _do(s: Session) -> bool:
         job = s.exec(select(Job).where(Job.id == job_id).with_for_update()).one_or_none()
         if job is None:
             raise NotFoundError(f"Job {job_id} does not exist.")
-        if worker_id is not None and job.lease_owner != worker_id:
+        if worker_id is not None and (job.lease_owner != worker_id or job.status != JobStatus.running):
+            return False
+        if worker_id is not None and token is not None and job.lease_token != token:
             return False
         _check_move(job, status)
         job.status = status
         job.finished_at = utcnow()
         job.lease_owner = None
+        job.lease_token = None
         job.lease_expires_at = None
         if result is not None:
             job.result = result

@@ -7,9 +7,21 @@ wall-clock limit and records why a child ended if the child could not.
 
 Many workers (on many machines) share one queue; a worker must outlive a
 database that restarts or a network that blips, so a failed claim or heartbeat
-is logged and retried instead of ending the worker.  A worker asked to stop
-(SIGTERM: ``docker stop``, a deploy) stops its job's process and hands the job
-back at once, so another worker takes it over without waiting for the lease.
+is logged and retried instead of ending the worker.
+
+Issue 18's rules live here and in ``child.py``:
+
+- **Fencing.** A heartbeat that finds the job no longer carries this attempt's
+  token (another worker reclaimed it while this one was paused) kills the child
+  at once; whatever the child still tries to write is refused in the database
+  (``queue.hold``), so a job has one result whoever ran it.
+- **Stop signals.** SIGTERM or SIGINT, to the worker alone or to its whole
+  process group (systemd, ``docker stop``, Ctrl-C), stops the child and hands the
+  job back: ``queued``, no owner, the attempt not counted.  The child ignores the
+  signals from birth; a second signal ends the worker at once.
+- **The clock starts when the child is ready** (imports done, the handler
+  loaded): a busy machine's start-up time is not the job's.  At the limit the
+  job is asked to wrap up and is killed only after the wrap-up grace.
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ from ..errors import CanvasError
 from ..models import JobPublic, JobStatus
 from ..training.anytime import WRAP_UP_SIGNAL, install_wrap_up_handler
 from . import queue
+from .child import STOP_SIGNALS, child_main
 from .context import JobContext
 from .handlers import resolve_handler
 
@@ -60,40 +73,37 @@ def _error_dict(exc: BaseException) -> dict:
     }
 
 
-def run_job_inline(settings: Settings, engine: Engine, job: JobPublic, worker_id: str | None) -> None:
+def run_job_inline(settings: Settings, engine: Engine, job: JobPublic, worker_id: str | None, on_ready=None) -> None:
     """Run a claimed job in this process and record its outcome.
 
-    Handlers finish their job themselves when they must commit the outcome
-    atomically with their own rows; otherwise the returned dict is the result.
+    Handlers finish their job themselves (``ctx.write``/``ctx.succeed``) when they must commit the
+    outcome atomically with their own rows; otherwise the returned dict is the result, recorded
+    through the same fence.  ``on_ready`` is called once the handler is loaded (the worker's clock starts).
     """
     from threadpoolctl import threadpool_limits
 
     ctx = JobContext(job=job, settings=settings, engine=engine, worker_id=worker_id)
     try:
         handler = resolve_handler(job.kind)
+        if on_ready is not None:
+            on_ready()
         # Native thread pools (OpenMP in HistGradientBoosting and LightGBM, BLAS) held to n_jobs: on a busy
         # machine unbounded pools spin against each other and a seconds-long fit takes minutes. A job's child
         # process also gets the thread variables before any library loads (_limit_threads); this covers the
         # libraries already loaded, and jobs run inline.
         with threadpool_limits(settings.n_jobs if settings.n_jobs > 0 else None):
             result = handler(ctx)
+        if result is not None:
+            with ctx.write() as s:
+                ctx.succeed(s, result)
+    except queue.LeaseLost:
+        log.warning("job %s was taken over by another worker; this attempt's results were discarded", job.id)
     except BaseException as exc:
         if not isinstance(exc, CanvasError):
             log.error("job %s failed:\n%s", job.id, traceback.format_exc())
-        queue.finish(engine, job.id, worker_id, JobStatus.failed, error=_error_dict(exc))
+        queue.finish(engine, job.id, worker_id, JobStatus.failed, error=_error_dict(exc), token=job.lease_token)
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        return
-    if result is not None:
-        queue.finish(engine, job.id, worker_id, JobStatus.succeeded, result=result)
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    """A job process must not outlive its worker: a reclaimed job would run twice."""
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent_pid:
-            os._exit(70)
 
 
 #: Thread-pool variables read by OpenMP (LightGBM, scikit-learn's HistGradientBoosting) and BLAS at load time.
@@ -117,15 +127,14 @@ def _limit_threads(n_jobs: int) -> None:
 
 
 def _child_main(settings_args: dict, job: dict, worker_id: str, parent_pid: int, ready=None) -> None:
-    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    """The job's process after ``child.child_main`` tied it to the worker and muted the stop signals."""
     install_wrap_up_handler()  # the worker's "wrap up now" at the hard limit (training/anytime.py)
-    if ready is not None:
-        ready.set()  # from here on the wrap-up signal is heard (before, it would kill the process)
     _limit_threads(int(settings_args.get("n_jobs", -1)))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings(**settings_args)
     engine = make_engine(settings)
-    run_job_inline(settings, engine, JobPublic.model_validate(job), worker_id)
+    # Ready (the worker's clock starts) once the handler is loaded; the wrap-up handler is installed by then.
+    run_job_inline(settings, engine, JobPublic.model_validate(job), worker_id, on_ready=ready.set if ready else None)
     engine.dispose()
 
 
@@ -206,36 +215,70 @@ class Worker:
                 break
         return ran
 
-    def supervise(self, job: JobPublic) -> None:
-        ready = self._ctx.Event()
+    #: A child that is not ready after this long (a hung import) is timed from here on instead.
+    STARTUP_ALLOWANCE_SECONDS = 300.0
+
+    def install_stop_signals(self) -> None:
+        """SIGTERM/SIGINT: stop, handing the running job back; a second one ends this process at once."""
+
+        def on_signal(signum, _frame):
+            if self.stop.is_set():
+                log.warning("worker %s: second %s, exiting now", self.worker_id, signal.Signals(signum).name)
+                os._exit(128 + signum)
+            log.info("worker %s: %s, handing the job back and stopping", self.worker_id, signal.Signals(signum).name)
+            self.stop.set()
+
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, on_signal)
+
+    def _spawn(self, job: JobPublic, ready):
+        """Start the job's process with the stop signals ignored from its first instruction (inherited through exec)."""
         proc = self._ctx.Process(
-            target=_child_main,
+            target=child_main,
             args=(_settings_args(self.settings), job.model_dump(mode="json"), self.worker_id, os.getpid(), ready),
             name=f"canvas-job-{job.id}",
             daemon=False,
         )
-        proc.start()
-        started = time.monotonic()
+        if threading.current_thread() is not threading.main_thread():  # signal dispositions: main thread only
+            proc.start()
+            return proc
+        saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
+        try:
+            proc.start()
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+        return proc
+
+    def supervise(self, job: JobPublic) -> None:
+        ready = self._ctx.Event()
+        proc = self._spawn(job, ready)
+        spawned = time.monotonic()
+        ready_at: float | None = None
         wrap_up_asked: float | None = None
         outcome: tuple[JobStatus, dict] | None = None
+        token = job.lease_token
         while proc.is_alive():
             proc.join(self.settings.job_heartbeat_seconds)
+            if ready_at is None and ready.is_set():
+                ready_at = time.monotonic()
             if not proc.is_alive():
                 break
             if self.stop.is_set():
-                self._stop_child(proc)
-                if queue.release(self.engine, job.id, self.worker_id):
-                    log.info("worker %s stopping: job %s handed back to the queue", self.worker_id, job.id)
+                self._hand_back(job, proc)
                 return
             try:
-                ours, cancel = queue.heartbeat(self.engine, job.id, self.worker_id, self.settings.job_lease_seconds)
+                ours, cancel = queue.heartbeat(self.engine, job.id, self.worker_id, self.settings.job_lease_seconds, token)
             except sa.exc.DBAPIError as exc:  # keep the job running; the next beat tries again
                 log.warning("worker %s missed a heartbeat for job %s: %s", self.worker_id, job.id, str(exc).splitlines()[0][:200])
                 continue
-            if not ours:  # finished by the child meanwhile, or reclaimed by someone else
-                if proc.is_alive():
-                    proc.join(5)
-                break
+            if not ours:
+                # Finished by the child meanwhile (its commit is done), or reclaimed by another worker: either way
+                # this attempt is over; a reclaimed job's child must not go on (its writes would be refused anyway).
+                self._stop_child(proc)
+                log.info("worker %s: job %s is no longer this attempt's; its process was stopped", self.worker_id, job.id)
+                return
+            started = ready_at if ready_at is not None else spawned + self.STARTUP_ALLOWANCE_SECONDS
             if cancel:
                 outcome = (JobStatus.cancelled, {"code": "cancelled", "message": "Cancelled on request."})
             elif self._past_limit(job, started, ready, proc, wrap_up_asked):
@@ -257,6 +300,10 @@ class Worker:
             if proc.exitcode == 0:
                 # The child recorded the outcome itself; if it could not (lost lease), nothing to do.
                 return
+            if proc.exitcode is not None and -proc.exitcode in STOP_SIGNALS and self.stop.wait(2.0):
+                # Killed by a stop signal sent to the group before it could ignore it: the worker is stopping too.
+                self._hand_back(job, proc)
+                return
             outcome = (
                 JobStatus.failed,
                 {
@@ -265,13 +312,18 @@ class Worker:
                 },
             )
         status, err = outcome
-        queue.finish(self.engine, job.id, self.worker_id, status, error=err)
+        queue.finish(self.engine, job.id, self.worker_id, status, error=err, token=token)
+
+    def _hand_back(self, job: JobPublic, proc) -> None:
+        self._stop_child(proc)
+        if queue.release(self.engine, job.id, self.worker_id, job.lease_token):
+            log.info("worker %s stopping: job %s handed back to the queue", self.worker_id, job.id)
 
     def _past_limit(self, job: JobPublic, started: float, ready, proc, asked: float | None) -> bool:
         """At the hard limit, ask the job (once) to finish with what it has: a training job delivers its best model.
 
-        Only a process whose handler is installed is asked (before that the signal would kill it); one
-        still starting up is asked as soon as it is ready.
+        ``started`` is when the child became ready.  Only a process whose handler is installed is asked
+        (before that the signal would kill it).
         """
         if asked is not None or time.monotonic() - started <= job.time_limit_seconds or not ready.is_set():
             return False
@@ -289,8 +341,7 @@ class Worker:
 
     @staticmethod
     def _stop_child(proc) -> None:
-        proc.terminate()
-        proc.join(5)
+        """SIGKILL: the child ignores SIGTERM (stop signals are the worker's), and nothing it does now counts."""
         if proc.is_alive():
             proc.kill()
-            proc.join(5)
+        proc.join(10)

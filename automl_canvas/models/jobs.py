@@ -30,8 +30,9 @@ TERMINAL_STATUSES = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.
 
 JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.queued: frozenset({JobStatus.running, JobStatus.cancelled}),
-    # running -> running is a reclaim after an expired lease.
-    JobStatus.running: frozenset({JobStatus.running, JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled}),
+    # running -> running is a reclaim after an expired lease; running -> queued a hand-back by a stopping worker.
+    JobStatus.running: frozenset({JobStatus.queued, JobStatus.running, JobStatus.succeeded, JobStatus.failed,
+                                  JobStatus.cancelled}),
     JobStatus.succeeded: frozenset(),
     JobStatus.failed: frozenset(),
     JobStatus.cancelled: frozenset(),
@@ -49,6 +50,9 @@ class JobBase(SQLModel):
     time_limit_seconds: float = 1800.0
     cancel_requested: bool = False
     lease_owner: str | None = Field(default=None, max_length=120)
+    #: The fencing token of the current attempt: new on every claim, cleared when the job is handed back or ends.
+    #: Every write a job makes is conditional on its row still carrying this token (jobs/queue.py ``hold``).
+    lease_token: str | None = Field(default=None, max_length=32)
 
 
 class Job(JobBase, table=True):
@@ -77,6 +81,8 @@ class JobPublic(JobBase):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    #: Where a waiting job stands (jobs/position.py): filled in by the doors that show it, else None.
+    queue: dict[str, Any] | None = None
 
     @property
     def is_terminal(self) -> bool:

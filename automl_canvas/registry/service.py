@@ -25,7 +25,7 @@ from ..models import JobPublic, ModelVersion, ModelVersionPublic, User, UserPubl
 from ..training.pipeline import CanvasModel
 from .artifacts import load_verified_model
 
-__all__ = ["append_predictions", "attach_predictions", "get_version", "list_versions", "load_model", "predict_file", "version_threshold", "predict_frame", "reproduce_version", "run_reproduce_job", "submit_reproduce"]
+__all__ = ["append_predictions", "attach_predictions", "get_version", "list_versions", "load_model", "predict_file", "predict_frame", "reproduce_version", "run_reproduce_job", "submit_reproduce", "version_threshold"]
 
 
 def list_versions(session: Session, actor, project_id: int | None = None, status: str | None = None) -> list[ModelVersionPublic]:
@@ -156,7 +156,7 @@ def submit_reproduce(engine: Engine, settings: Settings, actor, version_id: int)
         return JobPublic.model_validate(job)
 
 
-def run_reproduce_job(ctx: JobContext) -> dict[str, Any]:
+def run_reproduce_job(ctx: JobContext) -> None:
     """Refit and compare; the result joins the version's evidence (kind "reproducibility") and the audit log."""
     from ..audit import append
     from ..models import Evidence
@@ -166,7 +166,7 @@ def run_reproduce_job(ctx: JobContext) -> dict[str, Any]:
         actor = UserPublic.model_validate(s.get(User, ctx.job.created_by_id))
     ctx.progress(stage="refitting from the recipe", force=True)
     result = json_safe(reproduce_version(ctx.engine, ctx.settings, actor, ctx.job.payload["version_id"]))
-    with session_scope(ctx.engine) as s:
+    with ctx.write() as s:  # fenced: the evidence row, the audit entry and the outcome commit together, or not at all
         version_id = ctx.job.payload["version_id"]
         row = s.exec(select(Evidence).where(Evidence.version_id == version_id, Evidence.kind == "reproducibility",
                                             Evidence.candidate == 0)).one_or_none()
@@ -175,6 +175,6 @@ def run_reproduce_job(ctx: JobContext) -> dict[str, Any]:
         s.add(row)
         append(s, actor, "version.reproduced", "model_version", version_id,
                {"difference": result.get("difference"), "job_id": ctx.job.id})
-    return result
+        ctx.succeed(s, result)
 
 

@@ -15,7 +15,7 @@ from ..db import session_scope
 from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
-from ..models import JobPublic, JobStatus, ModelVersion, ModelVersionPublic, User, UserPublic
+from ..models import JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
 from ..registry.artifacts import save_model
 from ..registry.service import next_version_number
 from ..serialization import json_safe
@@ -119,7 +119,7 @@ def run_training_job(ctx: JobContext) -> None:
     digest, rel, size = save_model(settings, outcome.model)
     for attempt in range(5):
         try:
-            with session_scope(engine) as s:
+            with ctx.write() as s:  # fenced: nothing is committed if another worker took the job over
                 version = _record_version(s, ctx, dataset, spec, outcome, digest, rel, size)
                 result = {
                     "version_id": version.id,
@@ -144,7 +144,7 @@ def run_training_job(ctx: JobContext) -> None:
                     evidence_job = enqueue_evidence(s, settings, version_id=version.id, project_id=version.project_id,
                                                     created_by_id=version.created_by_id)
                     result["evidence_job_id"] = evidence_job.id
-                queue.finish(engine, ctx.job.id, ctx.worker_id, JobStatus.succeeded, result=result, session=s)
+                ctx.succeed(s, result)
                 return
         except sa.exc.IntegrityError:  # two versions numbered at once in one project: renumber
             if attempt == 4:
