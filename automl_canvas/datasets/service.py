@@ -1,9 +1,10 @@
 """Dataset use cases: ingest an uploaded file, look datasets up, load their rows.
 
 Ingest order matters for "nothing half-written": parse and profile in memory,
-write the Parquet copy to a temporary file and rename it into its content
-address, then insert the row; if the insert fails the new file is removed.
-Identical bytes uploaded again to the same project return the existing dataset.
+write the Parquet copy to a temporary file, store it in the object store under
+the sha256 of the Parquet bytes (atomically), then insert the row; if the insert
+fails the new object is removed. Identical bytes uploaded again to the same
+project return the existing dataset. Reads are hashed against that digest.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..config import Settings
 from ..db import session_scope
 from ..errors import DatasetValidationError, NotFoundError
 from ..models import Dataset, DatasetPublic, Project
-from ..registry.artifacts import artifact_path, place_file, sha256_file
+from ..storage import get_store, key_digest, sha256_file
 from .parsing import read_table
 from .profiling import profile_frame
 
@@ -54,18 +55,21 @@ def ingest_file(engine: Engine, settings: Settings, actor, project_id: int, path
 
     df = read_table(path, filename, max_bytes=settings.max_upload_bytes, max_columns=settings.max_columns)
     profile = profile_frame(df)
-    rel = f"datasets/{digest[:2]}/{digest}.parquet"
-    final = artifact_path(settings, rel)
-    created_file = not final.exists()
+    store = get_store(settings)
+    tmp = settings.artifact_dir / "tmp" / f"{digest}.{os.getpid()}.parquet.part"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        df.to_parquet(tmp, index=False)
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        raise DatasetValidationError(f"The table could not be stored ({exc}). Check for columns with mixed kinds of values.") from exc
+    stored = sha256_file(tmp)
+    rel = f"datasets/{stored[:2]}/{stored}.parquet"
+    created_file = not store.exists(rel)
     if created_file:
-        tmp = settings.artifact_dir / "tmp" / f"{digest}.{os.getpid()}.parquet.part"
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            df.to_parquet(tmp, index=False)
-        except Exception as exc:
-            tmp.unlink(missing_ok=True)
-            raise DatasetValidationError(f"The table could not be stored ({exc}). Check for columns with mixed kinds of values.") from exc
-        place_file(tmp, final)
+        store.put_file(rel, tmp)
+    else:
+        tmp.unlink(missing_ok=True)
     try:
         with session_scope(engine) as s:
             row = Dataset(
@@ -92,8 +96,7 @@ def ingest_file(engine: Engine, settings: Settings, actor, project_id: int, path
         raise
     except BaseException:
         if created_file and not _referenced(engine, rel):
-            os.chmod(final, 0o644)
-            final.unlink(missing_ok=True)
+            store.delete(rel)
         raise
 
 
@@ -123,10 +126,18 @@ def list_datasets(session: Session, actor, project_id: int | None = None) -> lis
     return [DatasetPublic.model_validate(d) for d in session.exec(stmt)]
 
 
+def _stored_file(settings: Settings, dataset: DatasetPublic) -> Path:
+    """The verified Parquet copy. Datasets are stored under the digest of their Parquet bytes; ones ingested
+    before that were filed under the upload's digest, so only the store's own record (if any) can be checked."""
+    stem = key_digest(dataset.storage_path)
+    expected = None if stem in (None, dataset.sha256) else stem
+    return get_store(settings).get_path(dataset.storage_path, expected, "dataset")
+
+
 def load_frame(settings: Settings, dataset: DatasetPublic) -> pd.DataFrame:
-    """The stored rows (the Parquet copy written at ingest, read-only on disk)."""
-    return pd.read_parquet(artifact_path(settings, dataset.storage_path))
+    """The stored rows (the Parquet copy written at ingest, immutable in the object store)."""
+    return pd.read_parquet(_stored_file(settings, dataset))
 
 
 def load_columns(settings: Settings, dataset: DatasetPublic, columns: list[str]) -> pd.DataFrame:
-    return pd.read_parquet(artifact_path(settings, dataset.storage_path), columns=columns)
+    return pd.read_parquet(_stored_file(settings, dataset), columns=columns)
