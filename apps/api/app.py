@@ -11,9 +11,12 @@ from sqlalchemy.engine import Engine
 from automl_canvas.config import Settings, get_settings
 from automl_canvas.db import make_engine
 from automl_canvas.monitoring.log import PredictionLogWriter
+from automl_canvas.registry.hot_path import ServingState
 
 from .errors import install_error_handlers
 from .limits import RequestBodyLimit
+from .metrics import ApiMetrics, InFlightLimit
+from .metrics import router as metrics_router
 from .routes import ROUTERS
 
 __all__ = ["create_app"]
@@ -27,6 +30,9 @@ class _State:
     engine: Engine
     #: Served predictions wait here to be written in batches (flushed on shutdown).
     prediction_log: PredictionLogWriter
+    #: This process's token/version caches and fast scorers (the one-record predict hot path).
+    serving: ServingState | None = None
+    metrics: ApiMetrics | None = None
 
 
 @asynccontextmanager
@@ -45,10 +51,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     "for deployment tooling. Every route calls one core service function; roles and the audit log apply.",
     )
     engine = engine or make_engine(settings)
-    app.state.canvas = _State(settings=settings, engine=engine, prediction_log=PredictionLogWriter(engine, settings))
+    state = _State(settings=settings, engine=engine, prediction_log=PredictionLogWriter(engine, settings),
+                   serving=ServingState(engine, settings))
+    state.metrics = ApiMetrics(state)
+    app.state.canvas = state
     install_error_handlers(app)
-    # Outermost of our layers: a too-big body is refused before any route (or FastAPI's JSON parsing) reads it.
+    # A too-big body is refused before any route (or FastAPI's JSON parsing) reads it.
     app.add_middleware(RequestBodyLimit, json_limit=settings.max_json_body_bytes, upload_limit=settings.max_upload_bytes)
+    # Outermost (added last): over the in-flight limit a request is answered 503 before anything reads it.
+    app.add_middleware(InFlightLimit, limit=settings.api_max_in_flight, retry_after=settings.api_retry_after_seconds,
+                       metrics=state.metrics, prefix=API_PREFIX)
+    app.include_router(metrics_router)
     for router, prefixed in ROUTERS:
         app.include_router(router, prefix=API_PREFIX if prefixed else "")
     return app

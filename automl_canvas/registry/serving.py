@@ -29,7 +29,8 @@ from ..serialization import json_safe
 from .release import RELEASED_STATES
 from .service import attach_predictions, load_model
 
-__all__ = ["confidence_label", "predict_batch_file", "predict_records", "score_and_log", "validate_records"]
+__all__ = ["check_records", "check_serving_access", "confidence_label", "predict_batch_file", "predict_records",
+           "require_predict", "score_and_log", "serving_fields", "validate_records"]
 
 _COLUMNS = (ModelVersion.id, ModelVersion.status, ModelVersion.task, ModelVersion.target, ModelVersion.artifact_path,
             ModelVersion.artifact_sha256, ModelVersion.feature_schema, ModelVersion.operating_point)
@@ -45,19 +46,34 @@ def confidence_label(probability: float) -> str:
 
 def _serving_version(session: Session, actor, version_id: int) -> SimpleNamespace:
     """The few fields scoring needs (not the whole leaderboard), after the access rule."""
+    require_predict(actor)
+    version = serving_fields(session, version_id)
+    check_serving_access(actor, version)
+    return version
+
+
+def require_predict(actor) -> None:
+    """The role rule: scientists may score any version, everyone else needs 'model.predict_approved'."""
     if "scientist" in actor.role_set:
         require(actor, "model.predict")
     else:
         require(actor, "model.predict_approved")
+
+
+def serving_fields(session: Session, version_id: int) -> SimpleNamespace:
+    """One query for the fields scoring needs (the hot path caches this per process)."""
     row = session.exec(select(*_COLUMNS).where(ModelVersion.id == version_id)).first()
     if row is None:
         raise NotFoundError(f"Model version {version_id} does not exist.")
-    version = SimpleNamespace(**{c.key: v for c, v in zip(_COLUMNS, row)})
+    return SimpleNamespace(**{c.key: v for c, v in zip(_COLUMNS, row)})
+
+
+def check_serving_access(actor, version) -> None:
+    """The state rule: only approved or deployed versions serve, except to scientists testing one."""
     if version.status not in RELEASED_STATES and "scientist" not in actor.role_set:
         raise PermissionDeniedError(
-            f"Version {version_id} is {version.status}; only approved or deployed versions serve predictions "
-            "(scientists may test any version).", details={"version_id": version_id, "status": version.status})
-    return version
+            f"Version {version.id} is {version.status}; only approved or deployed versions serve predictions "
+            "(scientists may test any version).", details={"version_id": version.id, "status": version.status})
 
 
 def _field_problem(kind: str, value: Any) -> str | None:
@@ -77,6 +93,13 @@ def _field_problem(kind: str, value: Any) -> str | None:
 
 def validate_records(feature_schema: dict[str, Any], records: Any, max_rows: int) -> pd.DataFrame:
     """The records as a frame, or a ValidationError whose details list every (row, field, problem)."""
+    needed = check_records(feature_schema, records, max_rows)
+    return pd.DataFrame([{k: r[k] for k in needed} for r in records], columns=needed)
+
+
+def check_records(feature_schema: dict[str, Any], records: Any, max_rows: int) -> list[str]:
+    """The fields the model needs, after checking every record (the frame path and the hot path share it,
+    so both refuse the same input with the same message)."""
     if not isinstance(records, list) or not records:
         raise ValidationError("Send 'records': a non-empty list of objects, one per row to score.",
                               details={"errors": [{"row": None, "field": "records", "problem": "must be a non-empty list"}]})
@@ -107,7 +130,7 @@ def validate_records(feature_schema: dict[str, Any], records: Any, max_rows: int
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         raise ValidationError(f"The records do not match the model's fields: {shown}{more}.",
                               details={"errors": errors[:200], "fields": fields, "expected_fields": needed})
-    return pd.DataFrame([{k: r[k] for k in needed} for r in records], columns=needed)
+    return needed
 
 
 def predict_records(session: Session, settings: Settings, actor, version_id: int, records: Any,

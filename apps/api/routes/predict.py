@@ -5,29 +5,66 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from automl_canvas.db import session_scope
 from automl_canvas.exports import write_table
+from automl_canvas.registry.hot_path import NeedsDatabase
 from automl_canvas.registry.serving import predict_batch_file, predict_records
 
-from ..deps import Id, ctx_dep
+from ..deps import Id, _bearer, ctx_dep
 from ..schemas import PredictIn
 from ..uploads import UPLOAD_BODY, receive_upload
 
 router = APIRouter(tags=["predict"])
 
 
+async def _cached_caller(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]):
+    """The caller from this process's token cache (re-checked every ``serving_cache_seconds``); a dependency, so
+    a missing or bad token is 401 before the body is looked at, as on every other route."""
+    serving, raw = request.app.state.canvas.serving, creds.credentials if creds else None
+    try:
+        return serving.actor(raw, io=False)
+    except NeedsDatabase:
+        return await run_in_threadpool(serving.actor, raw)
+
+
 @router.post("/model-versions/{version_id}/predict",
              summary="Score records (approved/deployed versions; scientists may test any); logged for monitoring")
-def predict(version_id: Id, body: PredictIn, ctx: ctx_dep,
-            x_request_id: Annotated[str | None, Header(max_length=100)] = None):
-    with ctx.session() as s:
-        out = predict_records(s, ctx.settings, ctx.actor, version_id, body.records, body.explain,
-                              log=ctx.prediction_log, request_id=body.request_id or x_request_id)
+async def predict(version_id: Id, body: PredictIn, request: Request, actor: Annotated[object, Depends(_cached_caller)],
+                  x_request_id: Annotated[str | None, Header(max_length=100)] = None):
+    """One record: the process's cached version and fast scorer answer on the event loop (tens of microseconds,
+    no thread hop); a stale cache entry is refreshed in a thread; several records, explain=true or a learner
+    without a fast scorer take the frame path in a thread.  Same rules and answers either way."""
+    state = request.app.state.canvas
+    request_id = body.request_id or x_request_id
+    try:
+        out = _hot(state, actor, version_id, body, request_id, io=False)
+    except NeedsDatabase:
+        out = await run_in_threadpool(_answer, state, actor, version_id, body, request_id)
     return JSONResponse(out, headers={"X-Request-ID": out["request_id"]})
+
+
+def _hot(state, actor, version_id, body, request_id, *, io: bool):
+    out = state.serving.predict(actor, version_id, body.records, body.explain, log=state.prediction_log,
+                                request_id=request_id, io=io)
+    if out is None:
+        raise NeedsDatabase  # the frame path answers (in a thread)
+    return out
+
+
+def _answer(state, actor, version_id, body, request_id):
+    try:
+        return _hot(state, actor, version_id, body, request_id, io=True)
+    except NeedsDatabase:
+        state.serving.slow += 1
+        with session_scope(state.engine) as s:
+            return predict_records(s, state.settings, actor, version_id, body.records, body.explain,
+                                   log=state.prediction_log, request_id=request_id)
 
 
 def _write(frame, folder, fmt: str, raw: bool):

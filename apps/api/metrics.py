@@ -1,0 +1,129 @@
+"""Overload answered at once, and ``/metrics`` in Prometheus text format (prometheus-client).
+
+Why a bounded in-flight count: above saturation a server that queues every request
+makes all of them slow until callers time out; refusing the excess with ``503`` and
+``Retry-After`` at once keeps the accepted requests fast and tells callers to back off.
+The limit is per process (``api_max_in_flight``), like every cache here.
+
+The registry is per app (not prometheus-client's global one), so several apps in one
+process (tests) do not share counts.  With ``--workers N`` each process answers
+``/metrics`` with its own counts; scrape each process or sum behind the proxy
+(docs/api.md, "Serving at scale").
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+
+__all__ = ["ApiMetrics", "InFlightLimit", "router"]
+
+#: Never refused and not counted against the limit: a load balancer's probe and the scraper must get through.
+_EXEMPT = ("/health", "/metrics")
+_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ApiMetrics:
+    """The app's metrics: requests and latencies by route template, rejections, in flight; cache and log
+    counters read from their owners at scrape time."""
+
+    def __init__(self, state):
+        self.registry = CollectorRegistry()
+        self.requests = Counter("canvas_api_requests_total", "Requests answered, by route template, method and status",
+                                ["route", "method", "status"], registry=self.registry)
+        self.latency = Histogram("canvas_api_request_seconds", "Time from receiving a request to its last byte",
+                                 ["route"], buckets=_BUCKETS, registry=self.registry)
+        self.rejected = Counter("canvas_api_rejected_total", "Requests refused with 503 at the in-flight limit",
+                                registry=self.registry)
+        self.in_flight = Gauge("canvas_api_in_flight", "Requests being handled now", registry=self.registry)
+        self.registry.register(_StateCollector(state))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class _StateCollector:
+    """Cache hits/misses (serving state) and prediction-log counts, as counters read when scraped."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def collect(self):
+        s = self.state.serving.stats()
+        cache = CounterMetricFamily("canvas_serving_cache", "Serving cache lookups by cache and result",
+                                    labels=["cache", "result"])
+        for name in ("token", "version", "scorer"):
+            cache.add_metric([name, "hit"], s[f"{name}_hits"])
+            cache.add_metric([name, "miss"], s[f"{name}_misses"])
+        yield cache
+        paths = CounterMetricFamily("canvas_predict_answers", "Predict answers by path (fast: hot path; frame: pandas)",
+                                    labels=["path"])
+        paths.add_metric(["fast"], s["fast"])
+        paths.add_metric(["frame"], s["slow"])
+        yield paths
+        yield CounterMetricFamily("canvas_serving_scorers_evicted", "Fast scorers dropped (version no longer released)",
+                                  value=s["evicted"])
+        log = self.state.prediction_log.stats()
+        yield CounterMetricFamily("canvas_prediction_log_dropped", "Prediction-log rows dropped (buffer full)",
+                                  value=log["dropped"])
+        yield CounterMetricFamily("canvas_prediction_log_written", "Prediction-log rows written", value=log["written"])
+
+
+class InFlightLimit:
+    """Pure ASGI: count requests in flight; beyond the limit answer 503 + Retry-After without reading the body."""
+
+    def __init__(self, app, limit: int, retry_after: int, metrics: ApiMetrics, prefix: str = ""):
+        self.app, self.limit, self.retry_after, self.metrics, self.prefix = app, limit, retry_after, metrics, prefix
+        self.active = 0  # one event loop per process: no lock needed
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] in _EXEMPT:
+            return await self.app(scope, receive, send)
+        m = self.metrics
+        if self.active >= self.limit:
+            m.rejected.inc()
+            m.requests.labels("overloaded", scope["method"], "503").inc()
+            await _overloaded(send, self.retry_after)
+            return
+        self.active += 1
+        m.in_flight.inc()
+        started, status = time.perf_counter(), [500]
+
+        async def tracked(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        finally:
+            self.active -= 1
+            m.in_flight.dec()
+            route = getattr(scope.get("route"), "path", None)
+            if route is None:
+                route = "unmatched"  # bounded label values: never the raw path
+            elif self.prefix and scope["path"].startswith(self.prefix + "/") and not route.startswith(self.prefix):
+                route = self.prefix + route  # an included router's route knows only its own part of the path
+            m.requests.labels(route, scope["method"], str(status[0])).inc()
+            m.latency.labels(route).observe(time.perf_counter() - started)
+
+
+async def _overloaded(send, retry_after: int) -> None:
+    body = (b'{"error":{"code":"overloaded","message":"This server is at its limit of requests in flight; '
+            b'retry after the Retry-After seconds.","details":{}}}')
+    await send({"type": "http.response.start", "status": 503, "headers": [
+        (b"content-type", b"application/json"), (b"retry-after", str(retry_after).encode()),
+        (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/metrics", summary="Prometheus metrics of this API process (text format)", include_in_schema=True)
+def metrics(request: Request) -> Response:
+    return Response(request.app.state.canvas.metrics.render(), media_type=CONTENT_TYPE_LATEST)

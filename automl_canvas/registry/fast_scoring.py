@@ -1,0 +1,209 @@
+"""One record straight into a numpy row and through the fitted booster: the hot path's scorer.
+
+Why: a predict request carries one record, and building pandas frames for it (the
+preprocessor's frame, FLAML's copy with category codes, the learner's own checks)
+costs milliseconds, while the trees themselves answer in tens of microseconds.
+:class:`FastScorer` pins, from the :class:`~automl_canvas.training.pipeline.CanvasModel`,
+the same encoding the preprocessor applies (category codes into the pinned levels,
+unseen and missing values as ``MISSING_READ_AS``/``__other__``, numeric and date-part
+medians for missing values) and calls the learner's predictor on a float row.
+
+It covers the learners the product trains: LightGBM, XGBoost (both FLAML learners),
+random forest and extra trees, and scikit-learn's HistGradientBoosting (the default
+model).  :func:`build_scorer` returns None for anything else (an L1 logistic
+regression, an ensemble, a model pickled by a future version), and the caller uses
+the frame path, so every model is still served, only not all of them fast.
+tests/api/test_hot_path_parity.py checks both paths give identical answers per learner.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..training.preprocess import MISSING_READ_AS, OTHER
+
+__all__ = ["FastScorer", "build_scorer"]
+
+Predictor = Callable[[np.ndarray], np.ndarray]
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+class _RowEncoder:
+    """The preprocessor's encoding of one validated record, into a float64 row (categories as level codes)."""
+
+    def __init__(self, pre):
+        self.width = len(pre.output_columns)
+        position = {name: i for i, name in enumerate(pre.output_columns)}
+        self.slots: list[tuple] = []
+        for col, kind in pre.plan.kinds.items():
+            if kind == "categorical":
+                levels = {level: float(i) for i, level in enumerate(pre.categories[col])}
+                self.slots.append((col, "c", position[pre._names[(col, "")]], levels, levels[OTHER], levels[MISSING_READ_AS]))
+            elif kind == "numeric":
+                self.slots.append((col, "n", position[pre._names[(col, "")]], pre.fill[col]))
+            else:
+                parts = [(p, position[pre._names[(col, p)]], pre.fill[f"{col}__{p}"]) for p in pre.date_parts[col]]
+                self.slots.append((col, "d", parts))
+
+    def encode(self, record: dict[str, Any]) -> np.ndarray:
+        row = np.empty((1, self.width), dtype="float64")
+        out = row[0]
+        for slot in self.slots:
+            v = record[slot[0]]
+            if slot[1] == "c":
+                _, _, i, levels, other, missing = slot
+                out[i] = missing if _missing(v) else levels.get(str(v), other)
+            elif slot[1] == "n":
+                _, _, i, fill = slot
+                out[i] = fill if v is None else float(v)
+            else:
+                ts = _timestamp(v)
+                for part, i, fill in slot[2]:
+                    out[i] = fill if ts is None else float(getattr(ts, part))
+        return row
+
+
+def _timestamp(v: Any):
+    """The frame path's date rule (``_parse_dates``) for one value: parsed as UTC, then naive."""
+    if v is None:
+        return None
+    import pandas as pd  # a scalar parse: the one rule for what a date looks like, not a frame
+
+    ts = pd.to_datetime(v, errors="coerce", format="mixed", utc=True)
+    if ts is pd.NaT or ts is None or (isinstance(ts, float) and math.isnan(ts)):
+        return None
+    return ts.tz_convert("UTC").tz_localize(None)
+
+
+def _two_columns(p: np.ndarray) -> np.ndarray:
+    p = np.asarray(p, dtype="float64")
+    return np.vstack((1.0 - p, p)).transpose() if p.ndim == 1 else p
+
+
+def _lightgbm(inner, classification: bool) -> Predictor:
+    booster = inner.booster_
+    if classification:
+        return lambda X: _two_columns(booster.predict(X))
+    return lambda X: booster.predict(X)
+
+
+def _xgboost(inner, classification: bool) -> Predictor:
+    if classification:
+        return lambda X: inner.predict_proba(X, validate_features=False)
+    return lambda X: inner.predict(X, validate_features=False)
+
+
+def _forest(inner, classification: bool) -> Predictor:
+    """The forest's own sum over trees, in tree order (what it does with one thread), without its checks."""
+    trees = list(inner.estimators_)
+    n = len(trees)
+
+    def predict(X):
+        X32 = np.ascontiguousarray(X, dtype="float32")
+        if classification:
+            total = trees[0].predict_proba(X32, check_input=False).copy()
+            for t in trees[1:]:
+                total += t.predict_proba(X32, check_input=False)
+        else:
+            total = trees[0].predict(X32, check_input=False).astype("float64")
+            for t in trees[1:]:
+                total += t.predict(X32, check_input=False)
+        total /= n
+        return total
+
+    return predict
+
+
+def _hist_gradient_boosting(inner, classification: bool, pre) -> Predictor | None:
+    """scikit-learn's own prediction steps after its column encoder (whose codes count only training's levels)."""
+    prep = getattr(inner, "_preprocessor", None)
+    remap: list[tuple[int, np.ndarray]] = []
+    if prep is not None:
+        encoder = prep.named_transformers_["encoder"]
+        cat_positions = list(np.flatnonzero(inner.is_categorical_))
+        if cat_positions != list(range(len(cat_positions))):
+            return None  # our frames list categories first; anything else is not a model we built
+        for pos, known in zip(cat_positions, encoder.categories_):
+            col = pre.source[pre.output_columns[pos]]
+            index = {str(v): float(i) for i, v in enumerate(known)}
+            remap.append((pos, np.array([index.get(level, np.nan) for level in pre.categories[col]], dtype="float64")))
+    bitsets = inner._bin_mapper.make_known_categories_bitsets()
+
+    def raw(X):
+        if remap:
+            X = X.copy()
+            for pos, table in remap:
+                X[:, pos] = table[X[:, pos].astype("int64")]
+        out = np.zeros((X.shape[0], inner.n_trees_per_iteration_), dtype=inner._baseline_prediction.dtype, order="F")
+        out += inner._baseline_prediction
+        for trees in inner._predictors:
+            for k, predictor in enumerate(trees):
+                out[:, k] += predictor.predict(X, known_cat_bitsets=bitsets[0], f_idx_map=bitsets[1], n_threads=1)
+        return out
+
+    if classification:
+        return lambda X: inner._loss.predict_proba(raw(X))
+    return lambda X: inner._loss.link.inverse(raw(X).ravel())
+
+
+def _predictor(model) -> Predictor | None:
+    classification = model.task != "regression"
+    est = model.estimator
+    inner = getattr(est, "_model", None) or est  # FLAML's estimators wrap the library's model
+    module = type(inner).__module__
+    name = type(inner).__name__
+    if module.startswith("lightgbm") and name in ("LGBMClassifier", "LGBMRegressor"):
+        return _lightgbm(inner, classification)
+    if module.startswith("xgboost") and name in ("XGBClassifier", "XGBRegressor"):
+        return _xgboost(inner, classification)
+    if module.startswith("sklearn.ensemble") and name in ("RandomForestClassifier", "RandomForestRegressor",
+                                                         "ExtraTreesClassifier", "ExtraTreesRegressor"):
+        return _forest(inner, classification)
+    if module.startswith("sklearn.ensemble") and name.startswith("HistGradientBoosting"):
+        return _hist_gradient_boosting(inner, classification, model.preprocessor)
+    return None
+
+
+class FastScorer:
+    """Scores one validated record like ``CanvasModel.predict_frame`` does, without frames."""
+
+    def __init__(self, model, predictor: Predictor):
+        self.model = model
+        self.encoder = _RowEncoder(model.preprocessor)
+        self.predictor = predictor
+        self.classification = model.task != "regression"
+        self.classes = list(model.classes)
+        self.threshold = getattr(model, "threshold", None) if model.task == "binary" else None
+
+    def score(self, record: dict[str, Any]) -> tuple[Any, np.ndarray | None, int | None]:
+        """(the prediction, the class probabilities or None, the said class's index or None), decided as
+        ``CanvasModel.predict_encoded`` does."""
+        out = self.predictor(self.encoder.encode(record))
+        if not self.classification:
+            return float(np.asarray(out, dtype="float64").reshape(-1)[0]), None, None
+        proba = np.asarray(out, dtype="float64").reshape(1, -1)[0]
+        if self.threshold is not None:
+            k = int(proba[1] >= self.threshold)
+        else:
+            k = int(proba.argmax())
+        return self.classes[k], proba, k
+
+
+def build_scorer(model) -> FastScorer | None:
+    """A fast scorer for ``model``, or None when its learner is not covered (the caller uses the frame path)."""
+    from ..training.pipeline import CanvasModel
+
+    if not isinstance(model, CanvasModel):
+        return None
+    try:
+        predictor = _predictor(model)
+        return FastScorer(model, predictor) if predictor is not None else None
+    except (AttributeError, KeyError, TypeError, ValueError):  # a library version whose internals moved
+        return None
