@@ -20,9 +20,10 @@ from automl_canvas.datasets.service import list_datasets
 from automl_canvas.db import session_scope
 from automl_canvas.models import DatasetPublic, ModelVersionPublic, ProjectPublic, UserPublic
 from automl_canvas.projects import get_project
-from automl_canvas.registry.service import list_versions
+from automl_canvas.registry.plain_language import version_status_label
+from automl_canvas.registry.service import get_version, list_versions
 
-__all__ = ["db", "deployed_health", "evidence_or_none", "page", "performance_detail", "pick_dataset", "pick_version",
+__all__ = ["db", "deployed_health", "evidence_or_none", "evidence_waiting_words", "page", "performance_detail", "pick_dataset", "pick_version",
            "require_project", "saved_upload", "user", "version_label", "ROLES"]
 
 PROJECT, DATASET, VERSION = "project_id", "dataset_id", "version_id"
@@ -71,8 +72,32 @@ def pick_dataset(actor: UserPublic, project: ProjectPublic, *, label: str = "Dat
     return by_id[chosen]
 
 
-def version_label(v: ModelVersionPublic) -> str:
-    return f"Model {v.version} - predicts {v.target} ({v.status.replace('_', ' ')})"
+def version_label(v: ModelVersionPublic, in_use: bool = False) -> str:
+    """The picker's label, its state from the core's one table of status words (``in_use`` wins, so the
+    picker never says "waiting for review" beside an "In use" badge)."""
+    return f"Model {v.version} - predicts {v.target} ({version_status_label(v.status, in_use)})"
+
+
+def evidence_waiting_words(actor: UserPublic, version_id: int, what: str) -> str:
+    """What is known about evidence still missing: waiting for a free worker, or being computed now
+    (instead of a fixed "a minute or two" that stayed on screen for ten minutes)."""
+    from automl_canvas.jobs.position import queue_position
+    from automl_canvas.jobs.service import list_project_jobs
+
+    with db() as s:
+        version = get_version(s, actor, version_id)
+        jobs = list_project_jobs(s, actor, version.project_id, kind="evidence", limit=20) if version else []
+        job = next((j for j in jobs if (j.payload or {}).get("version_id") == version_id), None)
+        waiting = queue_position(s, job) if job is not None and str(job.status) == "queued" else None
+    status = str(job.status) if job is not None else ""
+    if status == "queued":
+        where = f" {waiting['message']}" if waiting else " another job is running."
+        return f"{what} waiting for a free worker:{where} They appear here by themselves."
+    if status == "running":
+        return f"{what} being computed now; they appear here by themselves."
+    if status == "failed":
+        return f"{what} could not be computed: {(job.error or {}).get('message', 'the worker reported an error.')}"
+    return f"{what} not ready yet; they appear here by themselves."
 
 
 def pick_version(actor: UserPublic, project: ProjectPublic, *, key: str = "pick_version") -> ModelVersionPublic:
@@ -87,7 +112,8 @@ def pick_version(actor: UserPublic, project: ProjectPublic, *, key: str = "pick_
     current = st.session_state.get(VERSION)
     index = ids.index(current) if current in ids else len(ids) - 1
     by_id = {v.id: v for v in versions}
-    chosen = st.selectbox("Model", ids, index=index, format_func=lambda i: version_label(by_id[i]), key=key)
+    in_use = {v.id for v in versions if deployed_health(actor, v.id) is not None}
+    chosen = st.selectbox("Model", ids, index=index, format_func=lambda i: version_label(by_id[i], i in in_use), key=key)
     st.session_state[VERSION] = chosen
     return by_id[chosen]
 

@@ -23,4 +23,5 @@ st.navigation([
     st.Page("pages/batch.py", title="Batch predictions", icon=":material/table_view:"),
     st.Page("pages/share.py", title="Share", icon=":material/send:"),
     st.Page("pages/portfolio.py", title="Portfolio", icon=":material/leaderboard:"),
+    st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
 ]).run()

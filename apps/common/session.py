@@ -17,7 +17,7 @@ from automl_canvas.models import UserPublic
 from .errors import show_error
 from .world import get_world
 
-__all__ = ["current_user", "page_user", "require_login", "sign_out"]
+__all__ = ["current_user", "page_user", "require_login", "sign_out", "signed_in_words"]
 
 _KEY = "canvas_user_id"
 
@@ -69,24 +69,42 @@ def page_user(roles: frozenset[str] | set[str], app: str) -> UserPublic:
     return user
 
 
+def signed_in_words(user: UserPublic) -> str:
+    """"Signed in as Ana (analyst)": the role is added only when the display name does not already say it
+    (the demo users are called "Ana (analyst)", which read "Ana (analyst) (analyst)")."""
+    name = user.display_name or user.username
+    roles = [r.strip() for r in user.roles.split(",") if r.strip()]
+    missing = [r for r in roles if r.lower() not in name.lower()]
+    return f"Signed in as **{name}**" + (f" ({', '.join(missing)})" if missing else "")
+
+
+def _sign_in_form(app_title: str, hint: str) -> None:
+    st.title(app_title)
+    if hint:
+        st.caption(hint)
+    with st.form("sign_in"):
+        username = st.text_input("Username")
+        password = st.text_input("Password", type="password")
+        submitted = st.form_submit_button("Sign in")
+    if submitted:
+        try:
+            _sign_in(username, password)
+        except Exception as exc:  # noqa: BLE001
+            show_error(exc, "signing you in")
+        else:
+            st.rerun()
+
+
 def require_login(app_title: str, *, roles: set[str] | None = None, hint: str = "") -> UserPublic:
-    """The signed-in user, or a sign-in form and ``st.stop()``. ``roles``: any of these may use the app."""
+    """The signed-in user, or a sign-in form and ``st.stop()``. ``roles``: any of these may use the app.
+
+    The form is the only page of a hidden navigation: until some run calls ``st.navigation``, Streamlit lists
+    the ``pages/`` folder's raw file names in the sidebar, which a person meeting the sign-in form should not see.
+    """
     user = current_user()
     if user is None:
-        st.title(app_title)
-        if hint:
-            st.caption(hint)
-        with st.form("sign_in"):
-            username = st.text_input("Username")
-            password = st.text_input("Password", type="password")
-            submitted = st.form_submit_button("Sign in")
-        if submitted:
-            try:
-                _sign_in(username, password)
-            except Exception as exc:  # noqa: BLE001
-                show_error(exc, "signing you in")
-            else:
-                st.rerun()
+        st.navigation([st.Page(lambda: _sign_in_form(app_title, hint), title="Sign in", icon=":material/login:",
+                               url_path="sign-in", default=True)], position="hidden").run()
         st.stop()
     if roles and not (user.role_set & roles):
         st.title(app_title)
@@ -96,7 +114,7 @@ def require_login(app_title: str, *, roles: set[str] | None = None, hint: str = 
             st.rerun()
         st.stop()
     with st.sidebar:
-        st.caption(f"Signed in as **{user.display_name or user.username}** ({user.roles.replace(',', ', ')})")
+        st.caption(signed_in_words(user))
         if st.button("Sign out", key="sign_out"):
             sign_out()
             st.rerun()

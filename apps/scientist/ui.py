@@ -95,8 +95,11 @@ def show_job(job_id: int, what: str) -> bool:
         message = (job.error or {}).get("message") or f"it ended as {job.status}"
         st.error(f"{what} did not finish: {message}")
         return False
-    stage = (job.progress or {}).get("stage") or job.status
-    st.info(f"{what}: {stage} (job {job.id}). Reload this tab to see the result when it is done.")
+    if str(job.status) == "queued":
+        now = "waiting for a free worker (another job is running)"
+    else:
+        now = f"being computed now ({(job.progress or {}).get('stage') or 'started'})"
+    st.info(f"{what}: {now}, job {job.id}. The result appears here by itself when it is done.")
     return False
 
 

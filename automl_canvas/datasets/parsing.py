@@ -163,10 +163,12 @@ def _read_head(path: Path, size: int) -> bytes:
     return head
 
 
-def _binary_error(what: str = "contain binary data") -> DatasetValidationError:
-    return _fail(f"The file does not look like a text table (it appears to {what}); upload a CSV, Excel "
-                 "(.xlsx) or Parquet file, saved as UTF-8 text if it is a CSV, with the matching extension.",
-                 reason="binary")
+def _binary_error(what: str = "not be text", ask: bool = True) -> DatasetValidationError:
+    """People's words, not "NUL bytes" or "byte-order mark": what the file seems to be, and how to make a good one."""
+    question = "; is it an Excel file saved with a .csv name?" if ask else ""
+    return _fail(f"The file does not look like a text table (it appears to {what}{question}): upload a CSV, "
+                 "Excel (.xlsx) or Parquet file under its own extension, for example from Excel with 'Save As' "
+                 "and 'CSV UTF-8'.", reason="binary")
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -190,12 +192,13 @@ def _detect_encoding(path: Path, head: bytes) -> str:
         return "utf-16"
     for magic, what in _MAGIC:
         if head.startswith(magic):
-            raise _binary_error(f"be {what}")
+            raise _binary_error(f"be {what}", ask=False)
     if b"\x00" in head:
-        raise _binary_error("contain NUL bytes, as binary files and UTF-16 text without a byte-order mark do")
+        raise _binary_error("not be text, holding bytes that a text file never has, as an Excel file or "
+                            "a 'Unicode text' export does")
     if head.startswith(codecs.BOM_UTF8):
         if not _decodes(path, "utf-8-sig"):
-            raise _binary_error("contain bytes that are not valid UTF-8 after a UTF-8 marker")
+            raise _binary_error("say it is UTF-8 text, yet some of its characters are not")
         return "utf-8-sig"
     for encoding in ("utf-8", "cp1252"):
         if _decodes(path, encoding):

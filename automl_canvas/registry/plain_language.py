@@ -14,18 +14,24 @@ from ..training.operating_point import detail_at
 
 __all__ = [
     "CONFIDENCE_LABELS",
+    "METRIC_WORDS",
     "REVIEW_STATUS_WORDS",
+    "VERSION_STATUS_LABELS",
     "batch_columns_report",
+    "best_so_far_in_words",
+    "build_failure_in_words",
     "confidence_label",
     "drivers",
+    "metric_in_words",
     "metrics_in_words",
     "mistakes_in_words",
     "operating_point_in_words",
-    "product_decisions_in_words",
     "prediction_in_words",
+    "product_decisions_in_words",
     "reasons_in_words",
     "review_status_in_words",
     "typical_row",
+    "version_status_label",
     "warnings_that_apply",
     "what_if_change",
 ]
@@ -102,7 +108,7 @@ def metrics_in_words(version, detail: dict | None, noun: str = "rows") -> list[s
 def mistakes_in_words(version, detail: dict | None, noun: str = "rows") -> list[str]:
     """What it tends to get wrong, biggest mistake first."""
     if not detail:
-        return ["The detailed test results are not ready yet; they appear a minute or two after the build."]
+        return ["The detailed test results are not ready yet; they appear here by themselves once they are computed."]
     if version.task == "regression":
         deciles = detail.get("by_predicted_decile") or []
         if not deciles:
@@ -183,24 +189,32 @@ def prediction_in_words(version, prediction: dict[str, Any]) -> str:
 
 
 def _value(v: Any) -> str:
-    return _num(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else f"'{v}'"
+    """A column's value as a person wrote it: a whole number (a count, a level) without ".0", text in quotes."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return f"'{v}'"
+    if float(v).is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return _num(v)
 
 
 def reasons_in_words(version, what_if: dict[str, Any], k: int = 3) -> list[str]:
-    """The top ``k`` reasons behind one what-if prediction, strongest first."""
+    """The top ``k`` reasons behind one what-if prediction, strongest first.
+
+    Each says what the value does to the chance of the predicted answer ("raises the chance of 'Yes'"):
+    "pushes away from it" left a person asking "away from what?".
+    """
     outputs = what_if.get("explanation") or []
     if not outputs:
         return []
     predicted = str((what_if.get("prediction") or {}).get("prediction"))
     out = next((o for o in outputs if str(o["output"]) == predicted), outputs[0])
-    toward = f"'{out['output']}'" if version.task != "regression" else f"a higher {version.target}"
-    away = "away from it" if version.task != "regression" else "lower"
+    what = f"the chance of '{out['output']}'" if version.task != "regression" else f"the estimate of {version.target}"
     reasons = []
     for c in out["contributions"]:
         if not c["contribution"]:
             continue
-        direction = f"pushes toward {toward}" if c["contribution"] > 0 else f"pushes {away}"
-        reasons.append(f"{c['column']} = {_value(c['feature_value'])} {direction}.")
+        direction = "raises" if c["contribution"] > 0 else "lowers"
+        reasons.append(f"{c['column']} = {_value(c['feature_value'])} {direction} {what}.")
         if len(reasons) == k:
             break
     return reasons
@@ -279,8 +293,8 @@ def what_if_change(version, before: dict[str, Any], after: dict[str, Any], chang
     cb, ca = _chance(version, before), _chance(version, after)
     if cb is None or ca is None or _in_100(cb) == _in_100(ca):
         return f"Changing {what} did not change the prediction ('{a.get('prediction')}')."
-    return (f"Changing {what} kept '{a.get('prediction')}' but moved its chances from {_in_100(cb)} to "
-            f"{_in_100(ca)} in 100.")
+    return (f"Changing {what} still gives '{a.get('prediction')}', now with {_in_100(ca)} chances in 100 "
+            f"instead of {_in_100(cb)}.")
 
 
 #: Each review state as an analyst reads it (what it means and what happens next).
@@ -303,3 +317,71 @@ def review_status_in_words(status: str, claimed_by: str | None = None) -> str:
     if status == "in_review" and claimed_by:
         words = f"{claimed_by} is reviewing it now."
     return words
+
+
+#: One line per metric a person may pick to judge models by ({pos} / {neg}: the two answers, when known).
+METRIC_WORDS: dict[str, str] = {
+    "roc_auc": "how well it ranks the {pos} cases above the {neg} cases",
+    "roc_auc_ovr": "how well it ranks each answer's cases above the others",
+    "ap": "how clean its list of likely {pos} cases is, from the top down (good when {pos} is rare)",
+    "log_loss": "how honest its chances are: confident wrong answers cost the most (lower is better)",
+    "accuracy": "how often it is right, counting every answer the same",
+    "f1": "a balance of finding the {pos} cases and not raising false alarms",
+    "macro_f1": "finding and not mis-calling each answer, every answer counted equally",
+    "micro_f1": "finding and not mis-calling, every row counted equally",
+    "rmse": "how far off its estimates are, big misses counted extra (lower is better)",
+    "mae": "how far off its estimates are on average (lower is better)",
+    "mse": "how far off its estimates are, squared (lower is better)",
+    "r2": "how much of the differences between rows it explains",
+}
+
+
+def metric_in_words(name: str, label: str, positive: str | None = None, negative: str | None = None) -> str:
+    """"ROC AUC: how well it ranks the 'Yes' cases above the 'No' cases" (one line for a metric choice)."""
+    pos, neg = (f"'{positive}'" if positive else "positive"), (f"'{negative}'" if negative else "other")
+    words = METRIC_WORDS.get(name)
+    return f"{label}: {words.format(pos=pos, neg=neg)}" if words else label
+
+
+def best_so_far_in_words(metric: str, label: str, score: float, finished: bool = False,
+                         positive: str | None = None, negative: str | None = None) -> str:
+    """The search's best score as a sentence ("Best model so far: ranks ... 80 times in 100"), not "Best ROC AUC 0.797"."""
+    head = "Best model found" if finished else "Best model so far"
+    if metric == "roc_auc":
+        pos, neg = (f"'{positive}'" if positive else "positive"), (f"'{negative}'" if negative else "negative")
+        return f"{head}: ranks a {pos} case above a {neg} one {_in_100(score)} times in 100 (a coin flip: 50)."
+    if metric == "roc_auc_ovr":
+        return f"{head}: ranks each answer's cases above the others {_in_100(score)} times in 100."
+    if metric == "accuracy":
+        return f"{head}: right {_in_100(score)} times in 100 on the rows held back to check it."
+    if metric == "r2":
+        return f"{head}: explains about {max(0, _in_100(score))} % of the differences between rows."
+    better = "higher" if metric in ("ap", "f1", "macro_f1", "micro_f1") else "lower"
+    return f"{head}: {label} {score:.3f} ({better} is better)."
+
+
+def build_failure_in_words(error: dict | None, budget_seconds: float | None, quick_seconds: float) -> str:
+    """Why a build failed, without advice the person cannot follow: a Quick build (the smallest preset) is never
+    told to use a smaller time budget; the page offers "Try again" and "Give it more time" instead."""
+    message = (error or {}).get("message") or "The worker reported an error."
+    for advice in (" Try a smaller time budget or a smaller dataset.", " Try again, or with a smaller time budget or dataset."):
+        message = message.replace(advice, "")
+    if (error or {}).get("code") == "time_limit" and budget_seconds and budget_seconds <= quick_seconds:
+        message += " Leaving out columns you do not need, or using fewer rows, makes it quicker."
+    return message
+
+
+#: A model version's review state as a short label (the model pickers): one place, so no picker says
+#: "(pending review)" while the page shows the model is in use.
+VERSION_STATUS_LABELS: dict[str, str] = {
+    "draft": "not shared yet", "pending_review": "waiting for review", "in_review": "being reviewed",
+    "changes_requested": "changes requested", "approved": "approved", "rejected": "rejected",
+    "deployed": "in use", "retired": "retired", "revoked": "approval revoked", "superseded": "replaced",
+}
+
+
+def version_status_label(status: str, in_use: bool = False) -> str:
+    """The short label for a version; ``in_use`` (it has been deployed) wins over its review state."""
+    if in_use and status not in ("retired", "revoked"):
+        return "in use"
+    return VERSION_STATUS_LABELS.get(status, status.replace("_", " "))

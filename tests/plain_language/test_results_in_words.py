@@ -100,8 +100,47 @@ def test_reasons_follow_the_predicted_output_and_skip_zero_contributions():
         {"column": "tenure", "feature_value": 3, "contribution": -0.2},
         {"column": "region", "feature_value": "N", "contribution": 0.0},
         {"column": "calls", "feature_value": 5.0, "contribution": 0.1}]}]}
-    assert pl.reasons_in_words(version(), result) == ["contract = 'Monthly' pushes toward 'Yes'.",
-                                                      "tenure = 3.0 pushes away from it.", "calls = 5.0 pushes toward 'Yes'."]
+    assert pl.reasons_in_words(version(), result) == ["contract = 'Monthly' raises the chance of 'Yes'.",
+                                                      "tenure = 3 lowers the chance of 'Yes'.",
+                                                      "calls = 5 raises the chance of 'Yes'."]
+
+
+def test_regression_reasons_name_the_estimate_and_fractions_stay_fractions():
+    result = {"prediction": {"prediction": 12.0}, "explanation": [{"output": "price", "contributions": [
+        {"column": "rooms", "feature_value": 3.0, "contribution": 2.0},
+        {"column": "age", "feature_value": 0.25, "contribution": -1.0}]}]}
+    assert pl.reasons_in_words(version(task="regression", target="price"), result) == [
+        "rooms = 3 raises the estimate of price.", "age = 0.25 lowers the estimate of price."]
+
+
+def test_metric_choices_are_explained_in_one_line():
+    assert pl.metric_in_words("roc_auc", "ROC AUC", "Yes", "No") == "ROC AUC: how well it ranks the 'Yes' cases above the 'No' cases"
+    assert pl.metric_in_words("log_loss", "log loss").startswith("log loss: how honest its chances are")
+    assert pl.metric_in_words("unknown", "odd") == "odd"
+
+
+def test_best_so_far_is_a_sentence_not_a_bare_score():
+    assert pl.best_so_far_in_words("roc_auc", "ROC AUC", 0.797, positive="Yes", negative="No") == \
+        "Best model so far: ranks a 'Yes' case above a 'No' one 80 times in 100 (a coin flip: 50)."
+    assert pl.best_so_far_in_words("log_loss", "log loss", 0.41234, finished=True) == \
+        "Best model found: log loss 0.412 (lower is better)."
+
+
+def test_a_quick_build_is_never_told_to_use_a_smaller_budget():
+    err = {"code": "time_limit", "message": "The job ran past its hard limit of 90 s and did not finish. "
+                                            "Try a smaller time budget or a smaller dataset."}
+    words = pl.build_failure_in_words(err, 60, 60)
+    assert "smaller time budget" not in words and "fewer rows" in words
+    lost = {"code": "worker_lost", "message": "It was given up. Try again, or with a smaller time budget or dataset."}
+    assert pl.build_failure_in_words(lost, 300, 60) == "It was given up."
+    assert pl.build_failure_in_words(None, None, 60) == "The worker reported an error."
+
+
+def test_version_status_labels_come_from_one_place_and_in_use_wins():
+    assert pl.version_status_label("pending_review") == "waiting for review"
+    assert pl.version_status_label("pending_review", in_use=True) == "in use"
+    assert pl.version_status_label("retired", in_use=True) == "retired"
+    assert set(pl.VERSION_STATUS_LABELS) == set(pl.REVIEW_STATUS_WORDS)
 
 
 def test_drivers_are_shares_of_the_total_influence():
@@ -136,7 +175,7 @@ def test_typical_row_and_what_if_change():
     assert pl.what_if_change(version(), before, {"prediction": {"prediction": "Yes", "confidence": 0.7}}, ["contract"]) == \
         "Changing contract flipped the prediction from 'No' to 'Yes'."
     assert pl.what_if_change(version(), before, {"prediction": {"prediction": "No", "confidence": 0.8}}, ["tenure"]) == \
-        "Changing tenure kept 'No' but moved its chances from 60 to 80 in 100."
+        "Changing tenure still gives 'No', now with 80 chances in 100 instead of 60."
     reg = version(task="regression", target="price")
     assert pl.what_if_change(reg, {"prediction": {"prediction": 10.0}}, {"prediction": {"prediction": 7.5}}, ["rooms"]) == \
         "Changing rooms moved the estimate down by 2.5."

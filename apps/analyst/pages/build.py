@@ -5,16 +5,17 @@ that reruns every couple of seconds), so it never blocks and a second tab shows
 the same progress.
 """
 
-import pandas as pd
 import streamlit as st
 
 from apps.analyst._ui import VERSION, db, page, pick_dataset
+from apps.analyst.build_view import answers_of, render_build, scroll_to_progress
 from apps.common import friendly
 from automl_canvas.config import BUDGET_PRESETS
 from automl_canvas.datasets.readiness import check_target
+from automl_canvas.jobs.position import queue_position
 from automl_canvas.jobs.service import cancel_job, get_job_for, list_project_jobs
+from automl_canvas.registry.plain_language import metric_in_words
 from automl_canvas.training.metrics import DEFAULT_METRIC, METRICS, resolve_metric
-from automl_canvas.training.progress import describe_progress
 from automl_canvas.training.service import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
@@ -54,8 +55,10 @@ with st.expander("Advanced settings"):
     metric = None
     if task:
         names = list(METRICS[task])
+        pos, neg = answers_of(dataset.profile, target) if task == "binary" else (None, None)
         metric = st.selectbox("Judge models by", names, index=names.index(DEFAULT_METRIC[task]),
-                              format_func=lambda m: resolve_metric(task, m).label)
+                              format_func=lambda m: metric_in_words(m, resolve_metric(task, m).label, pos, neg),
+                              help="How the search compares the models it tries. The first choice suits most questions.")
     others = [c for c in columns if c != target]
     excluded = st.multiselect("Leave these columns out", others,
                               help="Columns you will not have when you use the model, or that should not influence it.")
@@ -89,6 +92,7 @@ if st.button("Start building", type="primary"):
                                               favourable_outcome=favourable, keep_columns=keep))
         st.session_state[JOB] = job.id
         st.session_state.pop("build_seen_done", None)
+        st.session_state["build_scroll"] = True
 
 job_id = st.session_state.get(JOB)
 if job_id is None:
@@ -98,26 +102,23 @@ if job_id is None:
 
 
 def render_progress(job_id: int) -> bool:
-    """Draw the job's progress; True when it has finished."""
+    """Draw the job's progress in its state (apps/analyst/build_view.py); True when it has finished."""
     with db() as s:
         job = get_job_for(s, me, job_id)
-    label = resolve_metric(job.payload["resolved"]["task"], job.payload["resolved"]["metric"]).label
-    view = describe_progress(job, label)
-    st.subheader("Progress")
-    st.progress(view.fraction, text=view.headline)
-    for line in view.details:
-        (st.error if view.state == "failed" else st.write)(line)
-    if view.curve:
-        st.line_chart(pd.DataFrame(view.curve, columns=["seconds", f"best {label}"]).set_index("seconds"), height=180)
-    if not view.finished and st.button("Cancel the build"):
+        waiting = queue_position(s, job) if str(job.status) == "queued" else None
+    if st.session_state.pop("build_scroll", False):
+        scroll_to_progress()
+    if waiting:  # where the build stands in the queue, e.g. "2 jobs ahead of yours, about 3 minutes."
+        st.info(f"Waiting for a worker: {waiting['message']}", icon=":material/hourglass_top:")
+    finished = render_build(job, me, world.engine, world.settings, dataset.profile, JOB)
+    if not finished and st.button("Cancel the build"):
         with db() as s:
             cancel_job(s, me, job_id)
         st.rerun(scope="fragment")
-    if view.state == "succeeded":
+    if str(job.status) == "succeeded":
         st.session_state[VERSION] = job.result.get("version_id")
-        st.success(f"Model {job.result.get('version')} is ready.")
         st.page_link("pages/results.py", label="See the results", icon=":material/grading:")
-    return view.finished
+    return finished
 
 
 @st.fragment(run_every=1.5)

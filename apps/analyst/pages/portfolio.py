@@ -9,10 +9,12 @@ import streamlit as st
 from apps.analyst._ui import db, pick_dataset, require_project, user
 from apps.common import friendly, get_world
 from automl_canvas.errors import NotFoundError
-from automl_canvas.feasibility.inputs import DELIVERY, INPUT_LABELS
+from automl_canvas.feasibility.inputs import DELIVERY, FRESHNESS, INPUT_LABELS
 from automl_canvas.feasibility.service import (FeasibilityRequest, get_inputs, latest_assessment, portfolio, set_inputs,
                                                submit_feasibility)
+from apps.analyst.feasibility_view import show_failed_assessment
 from automl_canvas.jobs.service import get_job_for
+from automl_canvas.registry.service import list_versions
 
 #: One colour per verdict key of automl_canvas.feasibility.VERDICTS (plus "not assessed"): green for Go,
 #: amber for "promising" and "value unknown", brown for the verdicts that say ML is the wrong tool, red for the blockers.
@@ -20,6 +22,23 @@ _VERDICT_COLOURS = {"go": "#2e7d32", "value_unknown": "#9ccc65", "promising": "#
                     "not_needed": "#6d4c41", "no_signal": "#8d6e63", "not_ready": "#c62828", "leaks": "#ad1457",
                     "not_assessed": "#9e9e9e"}
 _SEVERITY = {"critical": st.error, "warning": st.warning, "good": st.success, "info": st.info}
+
+
+
+def _shown(v, fmt: str, empty: str) -> str:
+    """A number as text, or words where there is none: a table never shows a raw "None" or "nan"."""
+    return empty if v is None or pd.isna(v) else fmt.format(v)
+
+
+def default_target(project_id: int, dataset, columns: list[str]) -> int:
+    """Where "The column to predict" starts: the target of the project's latest model, else the target chosen
+    for this dataset on the Data or Build page, else the latest assessment's, else the last column."""
+    with db() as s:
+        versions = list_versions(s, me, project_id)
+    candidates = [versions[-1].target] if versions else []
+    candidates += [st.session_state.get(f"target:{dataset.id}"), assessed_target]
+    return next((columns.index(c) for c in candidates if c in columns), len(columns) - 1)
+
 
 me = user()
 st.title("Portfolio")
@@ -33,7 +52,8 @@ if not entries:
 else:
     table = pd.DataFrame([{
         "Rank": e.rank, "Project": e.project_name, "Verdict": e.verdict_label, "verdict": e.verdict,
-        "Score": e.score, "Value per month": e.expected_value_per_month, "Missing inputs": ", ".join(e.missing_inputs),
+        "Score": e.score, "Value per month": e.expected_value_per_month,
+        "Missing inputs": ", ".join(INPUT_LABELS.get(k, k) for k in e.missing_inputs) or "none",
     } for e in entries])
     scored = table.dropna(subset=["Score"])
     if len(scored):
@@ -45,9 +65,10 @@ else:
             tooltip=["Project", "Verdict", "Score", "Value per month"],
         ).properties(height=max(120, 40 * len(scored)))
         st.altair_chart(chart, use_container_width=True)
-    st.dataframe(table.drop(columns=["verdict"]), hide_index=True, use_container_width=True,
-                 column_config={"Score": st.column_config.NumberColumn(format="%.0f"),
-                                "Value per month": st.column_config.NumberColumn(format="%.0f")})
+    shown = table.drop(columns=["verdict"]).astype({"Score": object, "Value per month": object})
+    shown["Score"] = [_shown(v, "{:.0f}", "not scored") for v in table["Score"]]
+    shown["Value per month"] = [_shown(v, "{:,.0f}", "not known") for v in table["Value per month"]]
+    st.dataframe(shown, hide_index=True, use_container_width=True)
 
 st.divider()
 project = require_project(me)
@@ -65,23 +86,45 @@ with st.form("business_inputs"):
     cost_fn = c2.number_input(INPUT_LABELS["cost_false_negative"].capitalize(), min_value=0.0, value=float(known.cost_false_negative or 0))
     status_quo = c1.number_input("Status-quo accuracy (share of decisions right today, 0-1)", min_value=0.0, max_value=1.0,
                                  value=float(known.status_quo_accuracy or 0))
+    cost_unit = c1.number_input(INPUT_LABELS["cost_per_unit_error"].capitalize(), min_value=0.0,
+                                value=float(known.cost_per_unit_error or 0))
+    sq_error = c2.number_input(INPUT_LABELS["status_quo_error"].capitalize(), min_value=0.0,
+                               value=float(known.status_quo_error or 0))
     options = ["(not known)", *DELIVERY]
-    delivery = c2.selectbox("How predictions would be delivered", options,
+    delivery = c1.selectbox(INPUT_LABELS["delivery"].capitalize(), options,
                             index=options.index(known.delivery) if known.delivery in options else 0)
+    fresh_options = ["(not known)", *FRESHNESS]
+    freshness = c2.selectbox(INPUT_LABELS["freshness"].capitalize(), fresh_options,
+                             index=fresh_options.index(known.freshness) if known.freshness in fresh_options else 0)
+    acted_on_by = st.text_input(INPUT_LABELS["acted_on_by"].capitalize(), value=known.acted_on_by or "",
+                                placeholder="For example: the retention team")
+    decision = st.text_input(INPUT_LABELS["decision"].capitalize(), value=known.decision or "",
+                             placeholder="For example: who gets a call this week")
     if st.form_submit_button("Save inputs"):
         values = {"decisions_per_month": decisions or None, "value_per_decision": value or None,
                   "cost_false_positive": cost_fp or None, "cost_false_negative": cost_fn or None,
-                  "status_quo_accuracy": status_quo or None, "delivery": None if delivery == options[0] else delivery}
+                  "status_quo_accuracy": status_quo or None, "delivery": None if delivery == options[0] else delivery,
+                  "cost_per_unit_error": cost_unit or None, "status_quo_error": sq_error or None,
+                  "freshness": None if freshness == fresh_options[0] else freshness,
+                  "acted_on_by": acted_on_by.strip() or None, "decision": decision.strip() or None}
         with friendly("saving the business inputs"), db() as s:
             set_inputs(s, me, project.id, values)
             st.success("Saved. Existing assessments of this project were re-scored with them.")
+
+with db() as s:
+    try:
+        assessment = latest_assessment(s, me, project.id)
+    except NotFoundError:
+        assessment = None
+assessed_target = assessment.target if assessment is not None else None
 
 dataset = pick_dataset(me, project)
 if dataset is None:
     st.info("Upload this project's data on the Data page to assess it.")
 else:
     columns = [c["name"] for c in dataset.profile.get("columns", [])]
-    target = st.selectbox("The column to predict", columns, index=len(columns) - 1, key="feasibility_target")
+    target = st.selectbox("The column to predict", columns, index=default_target(project.id, dataset, columns),
+                          key=f"feasibility_target:{dataset.id}")
     seconds = st.number_input("Safety limit for the search, in seconds (it runs a fixed number of trials)",
                               min_value=5, max_value=600, value=60)
     if st.button("Assess feasibility", type="primary"):
@@ -105,21 +148,17 @@ def _job_status() -> None:
         st.rerun()
     else:
         st.session_state.pop("feasibility_job")
-        st.error((job.error or {}).get("message", f"The assessment {job.status}."))
+        st.rerun()
 
 
 _job_status()
-
-with db() as s:
-    try:
-        assessment = latest_assessment(s, me, project.id)
-    except NotFoundError:
-        assessment = None
+show_failed_assessment(me, project.id, assessment)
 if assessment is not None:
     card = assessment.scorecard
     score = "–" if card["score"] is None else f"{card['score']:.0f} / 100"
     st.metric(f"Verdict: {card['verdict_label']}", score)
-    parts = pd.DataFrame([{"Component": c["label"], "Weight": c["weight"], "Points": c["points"], "Why": c["summary"]}
+    parts = pd.DataFrame([{"Component": c["label"], "Weight": c["weight"],
+                           "Points": _shown(c["points"], "{:.0f}", "not scored"), "Why": c["summary"]}
                           for c in card["components"]])
     st.dataframe(parts, hide_index=True, use_container_width=True)
     if card.get("expected_value_per_month") is not None:
@@ -132,6 +171,7 @@ if assessment is not None:
                        f"of the held-out rows as '{point['positive_class']}': {point['tp']} caught, {point['fn']} missed, "
                        f"{point['fp']} flagged wrongly, {point['tn']} rightly left alone.")
     if card.get("missing_inputs"):
-        st.caption("Not scored for lack of inputs: " + ", ".join(card["missing_inputs"]) + ".")
+        st.caption("Not scored until you fill in, above: "
+                   + ", ".join(INPUT_LABELS.get(k, k) for k in card["missing_inputs"]) + ".")
     for reason in card["reasons"]:
         _SEVERITY.get(reason["severity"], st.info)(reason["message"])

@@ -4,7 +4,7 @@ for a model in use, whether it is still accurate (the monitoring badge)."""
 import pandas as pd
 import streamlit as st
 
-from apps.analyst._ui import db, deployed_health, evidence_or_none, page, performance_detail, pick_version
+from apps.analyst._ui import db, deployed_health, evidence_or_none, evidence_waiting_words, page, performance_detail, pick_version
 from apps.common import friendly, health_badge
 from automl_canvas.datasets.readiness import check_target, row_noun
 from automl_canvas.datasets.service import get_dataset
@@ -42,7 +42,7 @@ with friendly("showing the results"):
     st.subheader("What drives its predictions")
     explanations = evidence_or_none(me, version.id, "explanations")
     if explanations is None:
-        st.info("The explanations are still being computed (a minute or two after the build); they appear here by themselves.")
+        st.info(evidence_waiting_words(me, version.id, "The explanations are"))
     else:
         top = drivers(explanations.summary)
         if top:

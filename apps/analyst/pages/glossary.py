@@ -1,0 +1,7 @@
+"""Glossary: the product's words in plain language (shared with the review dashboard)."""
+
+from apps.analyst._ui import user
+from apps.common.glossary import render_glossary
+
+user()
+render_glossary()
