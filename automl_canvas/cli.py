@@ -162,7 +162,7 @@ def _worker_process() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     worker = Worker(get_settings())
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop.set())
+    worker.install_stop_signals()  # SIGTERM/SIGINT hand the job back; a second one exits at once
     worker.run()
 
 
@@ -185,8 +185,7 @@ def worker(state: _State, once: bool, idle_exit: float | None, ray_address: str 
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     w = Worker(state.settings, engine=state.engine)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: w.stop.set())
+    w.install_stop_signals()  # SIGTERM/SIGINT hand the job back; a second one exits at once
     ran = w.run(once=once, idle_exit_seconds=idle_exit)
     click.echo(f"worker {w.worker_id} stopped after {ran} job(s)", err=True)
 
@@ -259,6 +258,10 @@ def _wait_for(state: _State, job_id: int, quiet: bool, local_worker: bool):
         while True:
             with session_scope(state.engine) as s:
                 job = get_job(s, job_id)
+                if job.status == "queued":
+                    from .jobs.position import queue_position
+
+                    job = job.model_copy(update={"queue": queue_position(s, job)})
             if not quiet:
                 _draw_progress(job)
             if job.is_terminal:
@@ -302,6 +305,8 @@ def _draw_progress(job) -> None:
         parts.append(f"best {best:.4f}")
     if p.get("remaining_seconds") is not None:
         parts.append(f"~{p['remaining_seconds']:.0f}s left")
+    if str(job.status) == "queued" and getattr(job, "queue", None):
+        parts.append(job.queue["message"])  # "2 jobs ahead of yours, about 3 minutes."
     click.echo("\r" + "  ".join(x for x in parts if x).ljust(110), nl=False, err=True)
 
 
@@ -563,9 +568,11 @@ if __name__ == "automl_canvas.cli":  # commands in their own modules, registered
     from .cli_governance import register as _register_governance
     from .cli_monitoring import monitor
     from .cli_serve import register as _register_serve
+    from .cli_store import register as _register_store
 
     _register_governance()
     _register_serve(main)
+    _register_store(main)
     for _command in (feasibility, inputs, portfolio, monitor):
         main.add_command(_command)
 

@@ -125,6 +125,14 @@ class Settings(BaseSettings):
     predict_max_rows: int = 10_000
     #: Rows of one JSON predict request that may ask for SHAP contributions.
     predict_max_explained_rows: int = 50
+    #: API processes for `automl-canvas api` (0: one per CPU core); each has its own caches and log writer.
+    api_workers: int = 0
+    #: Requests one API process handles at once; more are answered 503 with Retry-After at once, not queued.
+    api_max_in_flight: int = Field(default=64, ge=1)
+    #: Seconds a caller is told to wait (Retry-After) when a process is at its in-flight limit.
+    api_retry_after_seconds: int = Field(default=1, ge=1)
+    #: Seconds a process trusts its cached token and version status: a revoke reaches every process within this.
+    serving_cache_seconds: float = Field(default=0.5, ge=0, le=1.0)
 
     # Webhooks (delivered by the worker, never inside a request)
     webhook_poll_seconds: float = 1.0
@@ -183,6 +191,15 @@ class Settings(BaseSettings):
     fairness_min_selection_rate: float = Field(default=0.01, ge=0, lt=0.5)
     fairness_min_tpr: float = Field(default=0.10, ge=0, le=1)
 
+    # Object store (issue 21, see docs/deployment.md): datasets, model artifacts, evidence files.
+    #: Unset: the artifact directory. "s3://bucket/prefix": an S3-compatible server (endpoint and credentials
+    #: are boto3's own settings: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, profiles, roles).
+    store_url: str | None = None
+    #: Local copies of objects read from an s3:// store (default: <home>/store-cache), kept within the next bound.
+    store_cache_dir_override: Path | None = Field(
+        default=None, validation_alias=AliasChoices("AUTOML_CANVAS_STORE_CACHE_DIR", "store_cache_dir_override"))
+    store_cache_max_bytes: int = Field(default=2 * 1024**3, ge=0)
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def database_url(self) -> str:
@@ -194,6 +211,10 @@ class Settings(BaseSettings):
     @property
     def artifact_dir(self) -> Path:
         return self.artifact_dir_override or (self.home / "artifacts")
+
+    @property
+    def store_cache_dir(self) -> Path:
+        return self.store_cache_dir_override or (self.home / "store-cache")
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,8 +17,9 @@ except Exception as exc:
     sys.exit(1)
 PY
 then
-  # The browser tests exercise the UI, not the database: they run in the SQLite pass only.
-  echo "== test suite on PostgreSQL (browser tests ran in the SQLite pass)" >&2
+  # The browser tests exercise the UI, not the database, and tests that build no database gain nothing
+  # from a second run (tests/conftest.py deselects them): both ran in the SQLite pass.
+  echo "== test suite on PostgreSQL (the tests that reach a database; the rest ran in the SQLite pass)" >&2
   .venv/bin/python -m pytest --db postgresql -m "not e2e" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "CI needs PostgreSQL for the second pass and none answers at $pg_url" >&2

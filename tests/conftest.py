@@ -30,6 +30,28 @@ def pytest_addoption(parser):
     )
 
 
+#: Fixtures through which a test reaches the database: every world builder asks for one of them.
+_DB_FIXTURES = frozenset({"pg_database_url", "db_backend"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """On ``--db postgresql``, run only the tests that reach the database.
+
+    The PostgreSQL pass exists to test the production database path (queries, locking, concurrency);
+    a test that builds no database (pure rules, parsing, plots, the rule tables) gains nothing from a
+    second run, so it is deselected here, found from the fixtures it uses rather than from markers a
+    new test could forget.
+    """
+    if config.getoption("--db") != "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if _DB_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("postgres") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def db_backend(request) -> str:
     return request.config.getoption("--db")
