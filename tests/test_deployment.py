@@ -99,5 +99,5 @@ def test_docker_stop_of_up_hands_the_running_job_back(settings, engine, analyst,
     with session_scope(engine) as s:
         job = queue.get_job(s, job_id)
     # Another worker (or the restarted container) takes it over at once; the attempt is not counted.
-    assert (job.status, job.lease_owner, job.attempts) == ("running", None, 0)
+    assert (job.status, job.lease_owner, job.attempts) == ("queued", None, 0)  # handed back: queued, no owner
     assert job.progress["stage"] == "waiting for a worker (its worker stopped)"

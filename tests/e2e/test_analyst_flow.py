@@ -63,7 +63,7 @@ def pick_radio(driver, option: str) -> None:
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    xpath = f"//label[@data-baseweb='radio'][.//*[normalize-space(.)=\"{option}\"]]"
+    xpath = f"//label[@data-testid='stRadioOption'][.//p[normalize-space(.)=\"{option}\"]]"
     WebDriverWait(driver, 30).until(ec.element_to_be_clickable(("xpath", xpath))).click()
 
 

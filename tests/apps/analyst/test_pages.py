@@ -90,6 +90,35 @@ def test_results_page_grade_metrics_drivers_and_mistakes(app):
     assert "accounts for about" in body
 
 
+def _choose_recall_70(at) -> None:
+    next(r for r in at.radio if r.label == "What should its 'yes' decisions do?").set_value("recall")
+    next(n for n in at.number_input if n.label.startswith("N (for")).set_value(70)
+
+
+def test_results_cut_off_control_previews_and_saves_the_analysts_choice(app, analyst_world):
+    from automl_canvas.registry.service import get_version
+
+    at = open_page(app, "results")
+    assert not at.exception
+    assert "When it says 'Yes'" in [h.value for h in at.subheader]
+    assert "Balance the two kinds of mistakes: it says 'Yes' when the chance is at least" in texts(at)
+    _choose_recall_70(at)
+    next(b for b in at.button if b.label == "Show what it would do").click()
+    at = at.run()
+    assert not at.exception
+    assert "Catch at least 70 in 100 of the 'Yes' cases" in texts(at)
+    with session_scope(analyst_world.engine) as s:
+        assert get_version(s, analyst_world.user, analyst_world.version.id).operating_point["mode"] == "balance"  # only a preview
+    _choose_recall_70(at)
+    next(b for b in at.button if b.label == "Use this setting").click()
+    at = at.run()
+    assert not at.exception
+    with session_scope(analyst_world.engine) as s:
+        point = get_version(s, analyst_world.user, analyst_world.version.id).operating_point
+    assert point["mode"] == "recall" and point["value"] == 70 and point["selection"]["recall"] >= 0.70
+    assert "Catch at least 70 in 100 of the 'Yes' cases" in texts(at)
+
+
 def test_try_it_page_predicts_and_compares(app, analyst_world):
     at = open_page(app, "try_it")
     assert not at.exception
@@ -146,31 +175,3 @@ def test_portfolio_page_ranks_projects_and_takes_business_inputs(app, analyst_wo
     with session_scope(analyst_world.engine) as s:
         assert get_inputs(s, analyst_world.user, analyst_world.project.id).inputs.decisions_per_month == 1200
     assert any(b.label == "Assess feasibility" for b in at.button)
-
-
-def test_results_cut_off_control_previews_and_saves_the_analysts_choice(app, analyst_world):
-    from automl_canvas.registry.service import get_version
-
-    at = open_page(app, "results")
-    assert not at.exception
-    assert "When it says 'Yes'" in [h.value for h in at.subheader]
-    assert "Balance the two kinds of mistakes: it says 'Yes' when the chance is at least" in texts(at)
-    radio = next(r for r in at.radio if r.label == "What should its 'yes' decisions do?")
-    radio.set_value("recall")
-    next(n for n in at.number_input if n.label.startswith("N (for")).set_value(70)
-    next(b for b in at.button if b.label == "Show what it would do").click()
-    at = at.run()
-    assert not at.exception
-    assert "Catch at least 70 in 100 of the 'Yes' cases" in texts(at)
-    with session_scope(analyst_world.engine) as s:
-        assert get_version(s, analyst_world.user, analyst_world.version.id).operating_point["mode"] == "balance"  # only a preview
-    radio = next(r for r in at.radio if r.label == "What should its 'yes' decisions do?")
-    radio.set_value("recall")
-    next(n for n in at.number_input if n.label.startswith("N (for")).set_value(70)
-    next(b for b in at.button if b.label == "Use this setting").click()
-    at = at.run()
-    assert not at.exception
-    with session_scope(analyst_world.engine) as s:
-        point = get_version(s, analyst_world.user, analyst_world.version.id).operating_point
-    assert point["mode"] == "recall" and point["value"] == 70 and point["selection"]["recall"] >= 0.70
-    assert "Catch at least 70 in 100 of the 'Yes' cases" in texts(at)
