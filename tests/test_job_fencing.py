@@ -120,13 +120,19 @@ def test_job_reclaimed_from_a_paused_worker_ends_with_exactly_one_result(setting
 
 
 def test_a_lost_lease_makes_the_worker_kill_its_child_at_once(settings, engine, analyst, workers, tmp_path):
-    """The reclaim is made directly in the database while the child is held; the worker notices at its next beat."""
+    """The reclaim is made directly in the database while the child is held; the worker notices at its next beat.
+
+    The worker is paused (SIGSTOP) around the take-over: otherwise a heartbeat landing between the expiry and
+    the claim renews the lease and the claim finds nothing (a race seen under load).
+    """
     job_id = _enqueue(engine, analyst, seconds=0, hold_file=str(tmp_path / "never"), follow_up=True)
-    workers()
+    w = workers()
     held = wait_for(lambda: (j := _job(engine, job_id)).progress.get("stage") == "held" and j, timeout=120)
+    os.kill(w.pid, signal.SIGSTOP)
     with session_scope(engine) as s:
         s.execute(sa.update(Job).where(Job.id == job_id).values(lease_expires_at=utcnow() - timedelta(seconds=1)))
     assert queue.claim_next(engine, "intruder", 60).id == job_id
+    os.kill(w.pid, signal.SIGCONT)
     wait_for(lambda: not _alive(held.progress["pid"]), timeout=20)  # the hold file never appears: it was killed
     job = _job(engine, job_id)
     assert (job.status, job.lease_owner) == ("running", "intruder")  # the worker wrote nothing over the new owner

@@ -82,8 +82,12 @@ def selected_version() -> int | None:
 
 
 def job_status(job_id: int):
+    """The job, with its place in the queue (``job.queue``) while it waits."""
+    from automl_canvas.jobs.position import queue_position
+
     with session_scope(get_world().engine) as s:
-        return queue.get_job(s, job_id)
+        job = queue.get_job(s, job_id)
+        return job.model_copy(update={"queue": queue_position(s, job)}) if str(job.status) == "queued" else job
 
 
 def show_job(job_id: int, what: str) -> bool:
@@ -96,7 +100,8 @@ def show_job(job_id: int, what: str) -> bool:
         st.error(f"{what} did not finish: {message}")
         return False
     if str(job.status) == "queued":
-        now = "waiting for a free worker (another job is running)"
+        waiting = (getattr(job, "queue", None) or {}).get("message", "").rstrip(".")  # "2 jobs ahead of yours, about 3 minutes"
+        now = f"waiting for a free worker ({waiting[:1].lower() + waiting[1:] if waiting else 'another job is running'})"
     else:
         now = f"being computed now ({(job.progress or {}).get('stage') or 'started'})"
     st.info(f"{what}: {now}, job {job.id}. The result appears here by itself when it is done.")

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from ..db import utcnow
 from ..models import Job, JobPublic, JobStatus
 
-__all__ = ["describe_wait", "planned_seconds", "queue_position"]
+__all__ = ["describe_wait", "planned_seconds", "queue_overview", "queue_position"]
 
 
 def planned_seconds(job: Job | JobPublic) -> float:
@@ -69,3 +69,37 @@ def queue_position(session: Session, job: JobPublic) -> dict | None:
     wait = (left + sum(planned_seconds(j) for j in ahead)) / workers
     return {"position": len(ahead) + 1, "ahead": len(ahead), "running": len(running), "workers": workers,
             "estimated_wait_seconds": round(wait, 1), "message": describe_wait(len(ahead), wait)}
+
+
+def _age(now, then) -> float | None:
+    if then is None:
+        return None
+    if then.tzinfo is None:  # SQLite drops tzinfo; stored times are UTC
+        from datetime import UTC
+
+        then = then.replace(tzinfo=UTC)
+    return round(max(0.0, (now - then).total_seconds()), 1)
+
+
+def queue_overview(session: Session) -> dict[str, list[dict]]:
+    """The admin's view of the queue: running jobs with their worker and ages, queued jobs in claim order.
+
+    ``running``: id, kind, worker, attempt, stage, seconds since it started and since its last heartbeat
+    (a heartbeat much older than the lease means its worker is gone and the job will be reclaimed).
+    ``queued``: id, kind, priority, seconds waiting, and its :func:`queue_position` (position and estimate).
+    """
+    now = utcnow()
+    running = session.exec(sa.select(Job).where(Job.status == JobStatus.running).order_by(Job.started_at, Job.id)).scalars()
+    out_running = [{"id": j.id, "kind": j.kind, "worker": j.lease_owner, "attempt": j.attempts,
+                    "stage": (j.progress or {}).get("stage", ""), "age_seconds": _age(now, j.started_at),
+                    "heartbeat_age_seconds": _age(now, j.heartbeat_at), "created_by_id": j.created_by_id}
+                   for j in running]
+    queued = list(session.exec(sa.select(Job).where(Job.status == JobStatus.queued, Job.cancel_requested.is_(False))
+                               .order_by(Job.priority.desc(), Job.id.asc())).scalars())
+    out_queued = []
+    for j in queued:
+        where = queue_position(session, JobPublic.model_validate(j)) or {}
+        out_queued.append({"id": j.id, "kind": j.kind, "priority": j.priority, "waiting_seconds": _age(now, j.created_at),
+                           "position": where.get("position"), "estimated_wait_seconds": where.get("estimated_wait_seconds"),
+                           "message": where.get("message", ""), "created_by_id": j.created_by_id})
+    return {"running": out_running, "queued": out_queued}

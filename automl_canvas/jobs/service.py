@@ -13,8 +13,9 @@ from ..auth.policy import require
 from ..errors import PermissionDeniedError
 from ..models import Job, JobPublic
 from . import queue
+from .position import queue_overview
 
-__all__ = ["cancel_job", "get_job_for", "list_jobs_for", "list_project_jobs"]
+__all__ = ["cancel_job", "get_job_for", "list_jobs_for", "list_project_jobs", "queue_overview_for"]
 
 _OPERATORS = frozenset({"scientist", "admin"})
 
@@ -44,6 +45,17 @@ def list_project_jobs(session: Session, actor, project_id: int, kind: str | None
     if kind:
         stmt = stmt.where(Job.kind == kind)
     return [j for j in (JobPublic.model_validate(r) for r in session.exec(stmt)) if _visible(actor, j)]
+
+
+def queue_overview_for(session: Session, actor) -> dict:
+    """The whole queue (running jobs with their workers and ages, queued jobs with their positions): admins only.
+
+    Admins only because it names every worker (host and process) and every job of every user.
+    """
+    require(actor, "job.read")
+    if "admin" not in actor.role_set:
+        raise PermissionDeniedError("Only an admin can see the whole queue; `automl-canvas jobs` lists your jobs.")
+    return queue_overview(session)
 
 
 def cancel_job(session: Session, actor, job_id: int) -> JobPublic:

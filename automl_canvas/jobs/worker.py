@@ -22,6 +22,8 @@ Issue 18's rules live here and in ``child.py``:
 - **The clock starts when the child is ready** (imports done, the handler
   loaded): a busy machine's start-up time is not the job's.  At the limit the
   job is asked to wrap up and is killed only after the wrap-up grace.
+- **Lanes.** A worker may claim only some kinds (``kinds``); ``up`` runs one
+  such short-lane worker beside the general ones (``lanes.py``).
 """
 
 from __future__ import annotations
@@ -55,8 +57,10 @@ __all__ = ["Worker", "new_worker_id", "run_job_inline"]
 log = logging.getLogger("automl_canvas.worker")
 
 
-def new_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+def new_worker_id(lane: str | None = None) -> str:
+    """``host:pid:random``; a lane's worker says its lane (``host:pid:short-random``) in the admin queue view."""
+    tag = f"{lane}-" if lane else ""
+    return f"{socket.gethostname()}:{os.getpid()}:{tag}{uuid.uuid4().hex[:6]}"
 
 
 def _settings_args(settings: Settings) -> dict:
@@ -152,11 +156,19 @@ def _describe_exit(code: int | None) -> str:
 
 
 class Worker:
-    """One worker loop. ``run()`` returns when ``stop`` is set (or after one job with ``once``)."""
+    """One worker loop. ``run()`` returns when ``stop`` is set (or after one job with ``once``).
 
-    def __init__(self, settings: Settings, worker_id: str | None = None, engine: Engine | None = None):
+    ``kinds``: claim only jobs of these kinds (a lane, see ``lanes.py``); None claims every kind.
+    ``services``: also run the webhook dispatcher and the monitoring scheduler (one set per general worker;
+    a lane's worker leaves them to the general workers).
+    """
+
+    def __init__(self, settings: Settings, worker_id: str | None = None, engine: Engine | None = None,
+                 kinds: list[str] | None = None, lane: str | None = None, services: bool = True):
         self.settings = settings
-        self.worker_id = worker_id or new_worker_id()
+        self.kinds = list(kinds) if kinds else None
+        self.services = services
+        self.worker_id = worker_id or new_worker_id(lane)
         self.engine = engine or make_engine(settings)
         self.stop = threading.Event()
         self._ctx = mp.get_context("spawn")
@@ -168,13 +180,13 @@ class Worker:
         """
         # A long-running worker also sends webhooks (a thread beside the job loop, never inside a request).
         dispatcher = None
-        if not once and self.settings.webhook_poll_seconds > 0:
+        if not once and self.services and self.settings.webhook_poll_seconds > 0:
             from ..webhooks import Dispatcher
 
             dispatcher = Dispatcher(self.engine, self.settings).start()
         # ... and queues the scheduled monitoring checks of deployed versions.
         scheduler = None
-        if not once and self.settings.monitoring_interval_seconds > 0:
+        if not once and self.services and self.settings.monitoring_interval_seconds > 0:
             from ..monitoring.service import Scheduler
 
             scheduler = Scheduler(self.engine, self.settings).start()
@@ -191,7 +203,7 @@ class Worker:
         failures = 0
         while not self.stop.is_set():
             try:
-                job = queue.claim_next(self.engine, self.worker_id, self.settings.job_lease_seconds)
+                job = queue.claim_next(self.engine, self.worker_id, self.settings.job_lease_seconds, self.kinds)
                 failures = 0
             except sa.exc.DBAPIError as exc:
                 failures += 1

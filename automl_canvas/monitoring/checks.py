@@ -128,8 +128,14 @@ def _new_findings(session: Session, version_id: int, findings: list[dict[str, An
     return new
 
 
-def run_check(engine: Engine, settings: Settings, version_id: int, job_id: int | None = None, actor=None) -> MonitoringCheckPublic:
-    """Measure, store the check, raise alerts for new findings; returns the stored check."""
+def run_check(engine: Engine, settings: Settings, version_id: int, job_id: int | None = None, actor=None, *,
+              write=None, on_stored=None) -> MonitoringCheckPublic:
+    """Measure, store the check, raise alerts for new findings; returns the stored check.
+
+    ``write`` opens the transaction the check and its alerts are written in (default: a plain one).  A
+    monitor job passes its fenced ``JobContext.write`` and ``on_stored(session, check)`` (which finishes the
+    job in that same transaction), so an attempt that lost its lease stores no second check and no alert.
+    """
     now = utcnow()
     since = now - timedelta(days=settings.monitoring_window_days)
     with session_scope(engine) as s:
@@ -158,7 +164,7 @@ def run_check(engine: Engine, settings: Settings, version_id: int, job_id: int |
     findings = _findings(features, prediction, quality)
     judged = bool(features or prediction or quality.get("live") is not None)
     status = "attention" if findings else ("ok" if judged else "insufficient")
-    with session_scope(engine) as s:
+    with (write() if write is not None else session_scope(engine)) as s:
         new = _new_findings(s, version_id, findings)
         row = MonitoringCheck(version_id=version_id, job_id=job_id, status=status, window_start=since, window_end=now,
                               rows=len(live), rows_with_inputs=len(with_inputs), labelled_rows=len(labelled),
@@ -176,7 +182,10 @@ def run_check(engine: Engine, settings: Settings, version_id: int, job_id: int |
         row.alert_event_ids = alerts
         s.add(row)
         s.flush()
-        return MonitoringCheckPublic.model_validate(row)
+        stored = MonitoringCheckPublic.model_validate(row)
+        if on_stored is not None:
+            on_stored(s, stored)
+        return stored
 
 
 def prune_log(engine: Engine, settings: Settings, version_id: int) -> int:

@@ -73,14 +73,21 @@ def submit_check(engine: Engine, settings: Settings, actor, version_id: int) -> 
         return JobPublic.model_validate(_enqueue(s, settings, version, actor.id))
 
 
-def run_monitor_job(ctx: JobContext) -> dict[str, Any]:
+def run_monitor_job(ctx: JobContext) -> None:
+    """The check, its alerts and the job's success are one fenced commit (``ctx.write``/``ctx.succeed``).
+
+    Pruning the log runs before, unfenced: deleting expired rows twice deletes nothing more.
+    """
     version_id = int(ctx.job.payload["version_id"])
     ctx.progress(stage="pruning the prediction log", force=True)
     pruned = prune_log(ctx.engine, ctx.settings, version_id)
     ctx.progress(stage="comparing with the training data", force=True)
-    check = run_check(ctx.engine, ctx.settings, version_id, job_id=ctx.job.id)
-    return {"version_id": version_id, "check_id": check.id, "status": check.status, "findings": check.findings,
-            "alert_event_ids": check.alert_event_ids, "pruned_rows": pruned}
+
+    def finish(session, check) -> None:
+        ctx.succeed(session, {"version_id": version_id, "check_id": check.id, "status": check.status,
+                              "findings": check.findings, "alert_event_ids": check.alert_event_ids, "pruned_rows": pruned})
+
+    run_check(ctx.engine, ctx.settings, version_id, job_id=ctx.job.id, write=ctx.write, on_stored=finish)
 
 
 def _health(check: MonitoringCheck | MonitoringCheckPublic | None, deployed: bool) -> dict[str, Any]:
