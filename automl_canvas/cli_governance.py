@@ -373,7 +373,8 @@ def audit() -> None:
 @click.pass_obj
 @_friendly
 def audit_verify(state: _State) -> None:
-    """Recompute the hash chain; exit 1 and name the first broken event if it does not verify."""
+    """Check the keyed hash chain and the newest checkpoint outside the database; exit 1 and say which check
+    failed (and where) if either does not verify."""
     import sys
 
     from .review import verify_audit
@@ -383,6 +384,8 @@ def audit_verify(state: _State) -> None:
         result = verify_audit(s, actor)
     click.echo(result.describe())
     if not result.ok:
+        if result.failed_check == "checkpoint":
+            click.echo(f"checkpoint folder: {state.settings.audit_checkpoint_dir}")
         sys.exit(1)
 
 

@@ -7,6 +7,7 @@ Alembic (``automl_canvas/migrations``); :func:`init_db` upgrades to head.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from sqlmodel import Session
 
 from .config import Settings
 
-__all__ = ["UTCDateTime", "dialect_name", "init_db", "make_engine", "session_scope", "utcnow"]
+__all__ = ["UTCDateTime", "dialect_name", "init_db", "make_engine", "session_scope", "settings_of", "utcnow"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -64,18 +65,34 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+#: The settings each engine was made with: code that has only a session (the audit log's key and checkpoint
+#: sink) reads them from its bind instead of from the environment, so a test's world stays on its temp dir.
+_ENGINE_SETTINGS: weakref.WeakKeyDictionary[Engine, Settings] = weakref.WeakKeyDictionary()
+
+
 def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
-    )
+    else:
+        engine = sa.create_engine(
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_pre_ping=True,
+        )
+    _ENGINE_SETTINGS[engine] = settings
+    return engine
+
+
+def settings_of(bind) -> Settings | None:
+    """The settings ``bind`` (an engine or a connection) was made with by :func:`make_engine`, if it was."""
+    engine = getattr(bind, "engine", bind)
+    try:
+        return _ENGINE_SETTINGS.get(engine)
+    except TypeError:
+        return None
 
 
 def dialect_name(engine: Engine) -> str:

@@ -42,12 +42,21 @@ def sign_out() -> None:
     st.session_state.pop(_KEY, None)
 
 
+def _client_address() -> str:
+    """The browser's address as the app server sees it (``st.context.ip_address``; None on localhost), the key
+    the core throttles failed sign-ins by together with the username."""
+    try:
+        return st.context.ip_address or "localhost"
+    except Exception:  # noqa: BLE001 - outside a browser session (bare script runs, AppTest)
+        return "localhost"
+
+
 def _sign_in(username: str, password: str) -> None:
     world = get_world()
     failure = None
     with session_scope(world.engine) as s:  # the attempt is recorded (and committed) even when it fails
         try:
-            user = authenticate_password(s, world.settings, username, password)
+            user = authenticate_password(s, world.settings, username, password, client=_client_address())
         except CanvasError as exc:
             failure = exc
     if failure is not None:

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from automl_canvas.datasets.text_checks import check_merged_rows, markup_error, markup_kind, unclosed_quote_error
 from automl_canvas.errors import DatasetValidationError
 
 __all__ = [
@@ -102,17 +103,35 @@ def read_table(path: Path, filename: str, *, max_bytes: int, max_columns: int, m
     if df.shape[1] == 0:
         raise _empty_error()
     df, inf_counts, n_dropped = _normalise(df)
+    where, sheet_hint = _sheet_words(info)
     if len(df) == 0:
-        raise _fail("The file has a header row but no data rows; add the data below the header and upload it again.",
-                    n_rows=0)
+        raise _fail(f"{where} has a header row but no data rows; add the data below the header and upload it "
+                    f"again.{sheet_hint}", n_rows=0, **_sheet_details(info))
     if len(df) < min_rows:
-        raise _fail(f"The file has only {len(df)} data row{'s' if len(df) != 1 else ''}, but at least {min_rows} "
-                    "are needed to learn anything; add more rows and upload it again.",
-                    n_rows=len(df), min_rows=min_rows)
+        raise _fail(f"{where} has only {len(df)} data row{'s' if len(df) != 1 else ''}, but at least {min_rows} "
+                    f"are needed to learn anything; add more rows and upload it again.{sheet_hint}",
+                    n_rows=len(df), min_rows=min_rows, **_sheet_details(info))
     info["n_empty_rows_dropped"] = n_dropped
     df.attrs[INF_COUNTS_ATTR] = inf_counts
     df.attrs[READ_INFO_ATTR] = info
     return df
+
+
+def _sheet_words(info: dict) -> tuple[str, str]:
+    """("The file" | "The sheet 'X' (the first of the workbook)", a sentence naming the sheets not read)."""
+    if info.get("format") != "xlsx":
+        return "The file", ""
+    others = info.get("other_sheets") or []
+    if not others:
+        return f"The sheet '{info['sheet_name']}'", ""
+    listed = ", ".join(f"'{o}'" for o in others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    hint = (f" The workbook also has {'sheets' if len(others) > 1 else 'a sheet'} {listed}: if the data is there, "
+            "move it to the first sheet or save that sheet as CSV.")
+    return f"The sheet '{info['sheet_name']}' (the first of the workbook, the only one read)", hint
+
+
+def _sheet_details(info: dict) -> dict:
+    return {"sheet": info["sheet_name"], "other_sheets": info["other_sheets"]} if info.get("format") == "xlsx" else {}
 
 
 def _empty_error() -> DatasetValidationError:
@@ -263,6 +282,9 @@ def _read_text(path: Path, ext: str, size: int, max_columns: int) -> tuple[pd.Da
         if len(head) >= size:
             raise _empty_error()
         raise _binary_error("start with a long run of blank characters")
+    looks_like = markup_kind(text, whole=len(head) >= size)
+    if looks_like:
+        raise markup_error(looks_like, ext)
     if len(_CONTROL_RE.findall(text)) > 0.01 * len(text) or (
             encoding == "latin-1" and len(re.findall("[\x80-\x9f]", text)) > 0.01 * len(text)):
         raise _binary_error()
@@ -288,6 +310,7 @@ def _read_text(path: Path, ext: str, size: int, max_columns: int) -> tuple[pd.Da
     if df.shape[1] == 1 and not sniffed:
         _wrong_delimiter(sample, delimiter)
     _check_width(df.shape[1], max_columns)
+    check_merged_rows(df, delimiter)
     return df, {"format": "text", "encoding": encoding, "delimiter": delimiter, "engine": engine}
 
 
@@ -326,6 +349,9 @@ def _parse_with_c(path: Path, encoding: str, delimiter: str) -> pd.DataFrame:
             raise _fail(f"Line {line} has {saw} fields but the header has {expected}; check that line for an "
                         "unquoted separator or a stray character and upload the file again.",
                         line=line, expected_fields=expected, found_fields=saw) from None
+        unclosed = unclosed_quote_error(str(exc))
+        if unclosed is not None:
+            raise unclosed from None
         reason = str(exc).replace("Error tokenizing data. ", "").strip().rstrip(".")
         raise _fail(f"The file could not be read as a table ({reason}); check it is a well-formed delimited "
                     "text file and upload it again.", reason=reason) from None
@@ -352,6 +378,7 @@ def _read_excel(path: Path, max_columns: int) -> tuple[pd.DataFrame, dict]:
     try:
         if not wb.worksheets:
             raise _empty_error()
+        sheets = [ws.title for ws in wb.worksheets]
         rows = wb.worksheets[0].iter_rows(values_only=True)
         header: tuple = ()
         for header in rows:
@@ -380,7 +407,8 @@ def _read_excel(path: Path, max_columns: int) -> tuple[pd.DataFrame, dict]:
         col = df[name]
         df[name] = col.mask(col.map(lambda v: isinstance(v, str) and v.strip() in missing_tokens).astype(bool))
     blank = df.map(lambda v: _is_missing(v) or (isinstance(v, str) and not v.strip())).all(axis=1)
-    return df.loc[~blank].reset_index(drop=True), {"format": "xlsx", "sheet": 0}
+    return df.loc[~blank].reset_index(drop=True), {"format": "xlsx", "sheet": 0, "sheet_name": sheets[0],
+                                                   "other_sheets": sheets[1:]}
 
 
 def _read_parquet(path: Path, max_columns: int) -> tuple[pd.DataFrame, dict]:

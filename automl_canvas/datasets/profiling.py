@@ -24,6 +24,7 @@ import pandas as pd
 from automl_canvas.datasets.idlike import code_like, has_id_hint, id_reason, integer_id_like
 from automl_canvas.datasets.parsing import INF_COUNTS_ATTR
 from automl_canvas.errors import DatasetValidationError, TrainingConfigError
+from automl_canvas.messages import plain
 
 __all__ = [
     "DROPPED_CODES",
@@ -162,10 +163,7 @@ def _pct(ratio: float) -> str:
 
 
 def _fmt(v) -> str:
-    v = v.item() if isinstance(v, np.generic) else v
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return v.isoformat() if isinstance(v, (datetime, date)) else str(v)
+    return plain(v)  # one rule for values in messages (automl_canvas/messages.py)
 
 
 def _sample(s: pd.Series, n: int, seed: int) -> pd.Series:

@@ -22,6 +22,8 @@ class AuditEventBase(SQLModel):
     subject_id: int | None = None
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    #: Id of the key the hash is an HMAC with (audit_key_id); None on events written before the chain was keyed.
+    key_id: str | None = Field(default=None, max_length=32)
 
 
 class AuditEvent(AuditEventBase, table=True):

@@ -159,8 +159,12 @@ def share(session: Session, settings: Settings, actor, version_id: int, message:
 
 
 def withdraw(session: Session, actor, version_id: int) -> ModelVersionPublic:
+    """Take a shared version back. A version that is not in a state one can withdraw from (an unshared draft,
+    an approved version) is a state error (409 invalid_transition), decided before who shared it: the
+    person asking is told what is wrong with the request, not that they lack a right nobody has."""
     require(actor, "review.withdraw")
     version = _version_row(session, version_id)
+    _require_move(version, "withdraw")  # InvalidTransitionError when the state does not allow it
     if version.shared_by_id != actor.id:
         raise PermissionDeniedError(f"Only the person who shared version {version_id} can withdraw it.")
     return transition(session, actor, version, "withdraw", event="version.withdrawn")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from ..config import BUDGET_PRESETS
 from ..errors import TrainingConfigError
+from ..messages import quoted
 from .metrics import MetricInfo, resolve_metric
 from .preprocess import FeaturePlan, left_out_sentence, plan_features
 
@@ -164,7 +165,7 @@ def _favourable(req: TrainingRequest, task: str, y: pd.Series) -> str | None:
                                   f"'{req.target}' is predicted as a number, so leave it empty.")
     values = sorted(y.astype("string").str.strip().unique().tolist())
     if wanted not in values:
-        shown = ", ".join(repr(v) for v in values[:10]) + (" …" if len(values) > 10 else "")
+        shown = ", ".join(quoted(v) for v in values[:10]) + (" …" if len(values) > 10 else "")
         raise TrainingConfigError(f"The favourable outcome '{wanted}' is not a value of the target '{req.target}'; "
                                   f"choose one of {shown}.")
     return wanted
@@ -222,7 +223,7 @@ def resolve_spec(
     n_classes = int(y.astype("string").nunique())
     if n_classes < 2:
         raise TrainingConfigError(
-            f"The target '{req.target}' has a single value ({y.iloc[0]!r}) in every row; a model needs at least two different outcomes to learn."
+            f"The target '{req.target}' has a single value ({quoted(y.iloc[0])}) in every row; a model needs at least two different outcomes to learn."
         )
     detected = detect_task(y)
     task = (req.task or detected).strip().lower()
@@ -231,7 +232,7 @@ def resolve_spec(
     numeric = pd.to_numeric(y, errors="coerce")
     if task == "regression" and numeric.isna().any():
         raise TrainingConfigError(
-            f"The target '{req.target}' holds text (e.g. {y[numeric.isna()].iloc[0]!r}), so it cannot be predicted as a number; choose binary or multiclass."
+            f"The target '{req.target}' holds text (e.g. {quoted(y[numeric.isna()].iloc[0])}), so it cannot be predicted as a number; choose binary or multiclass."
         )
     if task == "binary" and n_classes != 2:
         raise TrainingConfigError(f"The target '{req.target}' has {n_classes} different values; a binary problem needs exactly 2. Choose multiclass or regression.")

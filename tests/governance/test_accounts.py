@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from automl_canvas.audit import list_events
 from automl_canvas.auth.bootstrap import ensure_admin, seed_demo_users
 from automl_canvas.auth.login import authenticate_password
 from automl_canvas.auth.tokens import authenticate_token, create_token, list_tokens, revoke_token
 from automl_canvas.auth.users import create_user, ensure_user, set_active, set_password
-from automl_canvas.audit import list_events
 from automl_canvas.db import session_scope, utcnow
 from automl_canvas.errors import AuthenticationError, ConflictError, PermissionDeniedError, TooManyAttemptsError, ValidationError
 from automl_canvas.models import ApiToken, User
@@ -31,12 +32,12 @@ def ana(engine, settings, admin):
         return create_user(s, settings, admin, "ana", ["analyst"], password=PASSWORD)
 
 
-def _login(engine, settings, username, password):
+def _login(engine, settings, username, password, client=None):
     """Like the doors do: the attempt is committed even when it fails."""
     failure = None
     with session_scope(engine) as s:
         try:
-            return authenticate_password(s, settings, username, password)
+            return authenticate_password(s, settings, username, password, client=client)
         except AuthenticationError as exc:
             failure = exc
     raise failure
@@ -57,20 +58,56 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(engine, settings, a
     assert wrong.value.message == unknown.value.message == "Wrong username or password."
 
 
-def test_repeated_wrong_passwords_lock_the_account(engine, settings, ana):
-    for _ in range(settings.login_max_failures):
-        with pytest.raises(AuthenticationError):
-            _login(engine, settings, "ana", "wrong password!")
-    with pytest.raises(TooManyAttemptsError) as locked:
-        _login(engine, settings, "ana", PASSWORD)  # even the right password, while locked
-    assert locked.value.details["retry_after_seconds"] > 0
+def _answer(engine, settings, username, password, client):
+    """What the caller sees, with the seconds to wait blanked (they count down with the clock, not the user)."""
+    try:
+        _login(engine, settings, username, password, client)
+    except AuthenticationError as exc:
+        return (type(exc).__name__, exc.code, re.sub(r"\d+ seconds", "N seconds", exc.message),
+                {k: v for k, v in exc.details.items() if k != "retry_after_seconds"})
+    return "signed in"
+
+
+def test_twenty_wrong_passwords_answer_the_same_for_real_and_unknown_users_and_lock_no_one_out(engine, settings, ana):
+    real = [_answer(engine, settings, "ana", "wrong password!", "203.0.113.7") for _ in range(20)]
+    unknown = [_answer(engine, settings, "nobody", "wrong password!", "203.0.113.8") for _ in range(20)]
+    assert real == unknown  # same type, code, message and details, attempt by attempt
+    assert real[0][1] == "unauthenticated" and real[-1][1] == "too_many_attempts"
+    assert real.count(real[0]) == settings.login_max_failures  # then refused, the same way for both
+    # the guesser's address stays refused, even with the right password...
+    with pytest.raises(TooManyAttemptsError) as refused:
+        _login(engine, settings, "ana", PASSWORD, "203.0.113.7")
+    assert refused.value.details["retry_after_seconds"] > 0 and "ana" not in refused.value.message
+    # ...but Ana, signing in from her own machine, is not locked out
+    assert _login(engine, settings, "ana", PASSWORD, "198.51.100.20").username == "ana"
     with session_scope(engine) as s:
-        actions = [e.action for e in list_events(s, limit=1000)]
-    assert actions.count("auth.login_failed") == settings.login_max_failures
-    assert "auth.login_refused" in actions
-    with session_scope(engine) as s:  # the lock runs out
-        s.execute(sa.update(User).where(User.username == "ana").values(locked_until=utcnow() - timedelta(seconds=1)))
-    assert _login(engine, settings, "ana", PASSWORD).username == "ana"
+        events = list_events(s, limit=1000)
+        row = s.exec(sa.select(User).where(User.username == "ana")).scalar_one()
+    actions = [e.action for e in events]
+    assert actions.count("auth.login_failed") == 2 * settings.login_max_failures
+    # only the first refusal per (client, name) is audited: a script cannot flood the log
+    assert actions.count("auth.login_throttled") == 2
+    assert row.locked_until is None and row.failed_logins == 0
+
+
+def test_a_client_spraying_many_usernames_is_throttled_as_a_whole(engine, settings, ana):
+    narrow = settings.model_copy(update={"login_client_max_failures": 3})
+    for name in ("a1", "a2", "a3"):
+        with pytest.raises(AuthenticationError):
+            _login(engine, narrow, name, "wrong password!", "192.0.2.9")
+    with pytest.raises(TooManyAttemptsError):
+        _login(engine, narrow, "ana", PASSWORD, "192.0.2.9")
+    assert _login(engine, narrow, "ana", PASSWORD, "192.0.2.10").username == "ana"
+
+
+def test_the_right_password_clears_the_count_for_that_client(engine, settings, ana):
+    for _ in range(settings.login_max_failures - 1):
+        with pytest.raises(AuthenticationError):
+            _login(engine, settings, "ana", "wrong password!", "10.1.1.1")
+    assert _login(engine, settings, "ana", PASSWORD, "10.1.1.1").username == "ana"
+    with pytest.raises(AuthenticationError) as again:
+        _login(engine, settings, "ana", "wrong password!", "10.1.1.1")
+    assert not isinstance(again.value, TooManyAttemptsError)
 
 
 def test_disabled_user_cannot_sign_in_or_use_tokens(engine, settings, admin, ana):

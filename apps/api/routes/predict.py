@@ -16,7 +16,7 @@ from automl_canvas.exports import write_table
 from automl_canvas.registry.hot_path import NeedsDatabase
 from automl_canvas.registry.serving import predict_batch_file, predict_records
 
-from ..deps import Id, _bearer, ctx_dep
+from ..deps import Id, _bearer, ctx_dep, token_guard
 from ..schemas import PredictIn
 from ..uploads import UPLOAD_BODY, receive_upload
 
@@ -27,10 +27,11 @@ async def _cached_caller(request: Request, creds: Annotated[HTTPAuthorizationCre
     """The caller from this process's token cache (re-checked every ``serving_cache_seconds``); a dependency, so
     a missing or bad token is 401 before the body is looked at, as on every other route."""
     serving, raw = request.app.state.canvas.serving, creds.credentials if creds else None
-    try:
-        return serving.actor(raw, io=False)
-    except NeedsDatabase:
-        return await run_in_threadpool(serving.actor, raw)
+    with token_guard(request, raw):  # bad tokens rate-limited per client, as on every other route
+        try:
+            return serving.actor(raw, io=False)
+        except NeedsDatabase:
+            return await run_in_threadpool(serving.actor, raw)
 
 
 @router.post("/model-versions/{version_id}/predict",
