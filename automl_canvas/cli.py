@@ -95,9 +95,11 @@ def _safe_url(url: str) -> str:
 @click.option("--demo", is_flag=True, help="Also create one demo user per role and a sample project.")
 @click.option("--no-api", is_flag=True, help="Do not serve the approval API.")
 @click.option("--no-apps", is_flag=True, help="Do not start the analyst and scientist apps.")
+@click.option("--short-lane/--no-short-lane", default=True, show_default=True,
+              help="Also run one single-threaded worker for short jobs (evidence, reproduce, monitor) only.")
 @click.pass_obj
 @_friendly
-def up(state: _State, workers: int | None, demo: bool, no_api: bool, no_apps: bool) -> None:
+def up(state: _State, workers: int | None, demo: bool, no_api: bool, no_apps: bool, short_lane: bool) -> None:
     """Initialise, then run the workers, the API and the apps until Ctrl-C."""
     import multiprocessing as mp
 
@@ -109,12 +111,15 @@ def up(state: _State, workers: int | None, demo: bool, no_api: bool, no_apps: bo
         _seed_demo(state)
     n = workers or state.settings.workers
     procs = [mp.get_context("spawn").Process(target=_worker_process, name=f"canvas-worker-{i}") for i in range(n)]
+    if short_lane:  # short jobs never wait behind a long one (jobs/lanes.py)
+        procs.append(mp.get_context("spawn").Process(target=_worker_process, args=(True,), name="canvas-worker-short"))
     if not no_api:
         procs.append(api_process())
     for p in procs:
         p.start()
     apps = [] if no_apps else start_apps(state.settings)
-    click.echo(f"AutoML Canvas is up: {n} worker(s) waiting for jobs. Train with: automl-canvas train FILE --target COLUMN")
+    lane = " and a short-job lane" if short_lane else ""
+    click.echo(f"AutoML Canvas is up: {n} worker(s){lane} waiting for jobs. Train with: automl-canvas train FILE --target COLUMN")
     if not no_api:
         click.echo(f"approval API on http://{state.settings.api_host}:{state.settings.api_port} (docs at /docs)")
     for cmd in (a.args for a in apps):
@@ -155,13 +160,22 @@ def _seed_demo(state: _State) -> None:
         click.echo(f"demo user {name}: password (shown once) {password}")
 
 
-def _worker_process() -> None:
+def _short_lane_worker(settings, engine=None):
+    """The short lane's worker (jobs/lanes.py): short kinds only, single-threaded, lower CPU priority."""
+    from .jobs.lanes import SHORT_KINDS, lower_priority, short_lane_settings
+    from .jobs.worker import Worker
+
+    lower_priority()
+    return Worker(short_lane_settings(settings), engine=engine, kinds=list(SHORT_KINDS), lane="short", services=False)
+
+
+def _worker_process(short_lane: bool = False) -> None:
     import logging
 
     from .jobs.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    worker = Worker(get_settings())
+    worker = _short_lane_worker(get_settings()) if short_lane else Worker(get_settings())
     worker.install_stop_signals()  # SIGTERM/SIGINT hand the job back; a second one exits at once
     worker.run()
 
@@ -172,19 +186,28 @@ def _worker_process() -> None:
 @click.option("--ray", "ray_address", default=None, metavar="ADDRESS",
               help="Run training searches' trials on this Ray cluster (host:port, 'auto' or 'local'); "
               "default: AUTOML_CANVAS_RAY_ADDRESS.")
+@click.option("--kinds", default=None, metavar="KIND[,KIND...]",
+              help="Claim only jobs of these kinds ('short' stands for evidence,reproduce,monitor); default: every kind.")
+@click.option("--short-lane", is_flag=True,
+              help="Be the short-job lane: short kinds only, single-threaded, lower CPU priority, no webhook/monitoring threads.")
 @click.pass_obj
 @_friendly
-def worker(state: _State, once: bool, idle_exit: float | None, ray_address: str | None) -> None:
+def worker(state: _State, once: bool, idle_exit: float | None, ray_address: str | None, kinds: str | None,
+           short_lane: bool) -> None:
     """Claim and run jobs from the queue."""
     import logging
 
+    from .jobs.lanes import parse_kinds
     from .jobs.worker import Worker
 
     if ray_address:
         state.settings = state.settings.model_copy(update={"ray_address": ray_address})
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    w = Worker(state.settings, engine=state.engine)
+    if short_lane:
+        w = _short_lane_worker(state.settings, engine=state.engine)
+    else:
+        w = Worker(state.settings, engine=state.engine, kinds=parse_kinds(kinds))
     w.install_stop_signals()  # SIGTERM/SIGINT hand the job back; a second one exits at once
     ran = w.run(once=once, idle_exit_seconds=idle_exit)
     click.echo(f"worker {w.worker_id} stopped after {ran} job(s)", err=True)
@@ -390,17 +413,42 @@ def health(state: _State) -> None:
     click.echo("ok")
 
 
+def _age(seconds) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds:.0f}s" if seconds < 120 else (f"{seconds / 60:.0f}m" if seconds < 7200 else f"{seconds / 3600:.1f}h")
+
+
+def _echo_queue(view: dict) -> None:
+    """The admin queue view: running jobs (worker, ages), then queued jobs in the order workers will claim them."""
+    click.echo(f"running ({len(view['running'])}):")
+    for r in view["running"]:
+        click.echo(f"{r['id']:>5}  {r['kind']:<11} {r['worker'] or '-':<40} age {_age(r['age_seconds']):>5}  "
+                   f"beat {_age(r['heartbeat_age_seconds']):>4} ago  attempt {r['attempt']}  {r['stage']}")
+    click.echo(f"queued ({len(view['queued'])}):")
+    for q in view["queued"]:
+        click.echo(f"{q['id']:>5}  {q['kind']:<11} #{q['position']:<3} waiting {_age(q['waiting_seconds']):>5}  "
+                   f"priority {q['priority']}  {q['message']}")
+
+
 @main.command()
 @click.option("--status", default=None)
+@click.option("--all", "show_all", is_flag=True, help="Admins: the whole queue, running jobs with their workers and ages, "
+              "queued jobs with their position.")
+@click.option("--json", "as_json", is_flag=True, help="With --all: print the queue view as JSON.")
 @click.pass_obj
 @_friendly
-def jobs(state: _State, status: str | None) -> None:
+def jobs(state: _State, status: str | None, show_all: bool, as_json: bool) -> None:
     """List recent jobs."""
     from .db import session_scope
-    from .jobs.service import list_jobs_for
+    from .jobs.service import list_jobs_for, queue_overview_for
 
     actor = state.actor()
     with session_scope(state.engine) as s:
+        if show_all:
+            view = queue_overview_for(s, actor)
+            click.echo(json.dumps(view, indent=2)) if as_json else _echo_queue(view)
+            return
         for j in list_jobs_for(s, actor, status=status):
             err = j.error.get("message", "") if j.error else ""
             click.echo(f"{j.id:>5}  {j.kind:<10} {j.status:<10} {j.progress.get('stage', ''):<28} {err}")

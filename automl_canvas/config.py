@@ -12,7 +12,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, computed_field
+from pydantic import AliasChoices, Field, SecretStr, computed_field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["BUDGET_PRESETS", "Settings", "get_settings"]
@@ -91,10 +91,16 @@ class Settings(BaseSettings):
     fairness_min_group_size: int = 30
     fairness_bootstrap: int = 200
 
-    # Accounts and sign-in
-    #: Wrong passwords in a row before the account is locked for ``login_lock_seconds``.
-    login_max_failures: int = 5
-    login_lock_seconds: int = 300
+    # Accounts and sign-in (auth/throttle.py, docs/governance.md "Sign-in throttling")
+    #: Failed sign-ins one client may make for one username within ``login_lock_seconds`` before that pair
+    #: (client address + username, never the account alone) is refused for the rest of the window.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lock_seconds: int = Field(default=300, ge=1)
+    #: Failed sign-ins one client may make for all usernames together in the same window (password spraying).
+    login_client_max_failures: int = Field(default=50, ge=1)
+    #: Bad API tokens (unknown, malformed, revoked, expired) one client may send per minute before it is
+    #: answered 429 for the rest of the minute, whatever token it sends.
+    bad_token_max_per_minute: int = Field(default=30, ge=1)
     password_min_length: int = 10
     token_default_days: int = 90
     token_max_days: int = 365
@@ -182,6 +188,18 @@ class Settings(BaseSettings):
     #: File uploads have their own limit (max_upload_bytes).
     max_json_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
 
+    # Audit log anchoring (issue 17, audit/keys.py, audit/checkpoints.py, docs/governance.md)
+    #: Secret the audit chain is keyed with (HMAC-SHA256). Unset: a key is generated into <home>/audit.key
+    #: (mode 0600) on first use. Keep it outside the database; whoever has it can re-chain the log.
+    audit_key: SecretStr | None = Field(default=None, repr=False)
+    #: Id recorded with every event keyed by ``audit_key``; change it together with the key to rotate.
+    audit_key_id: str = Field(default="1", min_length=1, max_length=32)
+    #: Earlier keys by id, still used to verify the events they keyed, e.g. '{"1": "old secret"}'.
+    audit_old_keys: dict[str, SecretStr] = Field(default_factory=dict, repr=False)
+    #: Folder signed head checkpoints are written to, one new file per event (default <home>/audit-checkpoints).
+    audit_checkpoint_dir_override: Path | None = Field(
+        default=None, validation_alias=AliasChoices("AUTOML_CANVAS_AUDIT_CHECKPOINT_DIR", "audit_checkpoint_dir_override"))
+
     # Fairness verdicts (issue 15, see docs/evidence.md)
     #: A mitigated candidate that loses more than this much of the primary metric (in its own units: 0.02 of
     #: AUC; for log loss a rise of 0.02) is "worse — not recommended" and fails the approval policy check.
@@ -215,6 +233,10 @@ class Settings(BaseSettings):
     @property
     def store_cache_dir(self) -> Path:
         return self.store_cache_dir_override or (self.home / "store-cache")
+
+    @property
+    def audit_checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir_override or (self.home / "audit-checkpoints")
 
     @property
     def is_sqlite(self) -> bool:

@@ -237,3 +237,52 @@ def test_interrupted_migration_resumes_and_verifies(tmp_path, s3_url, monkeypatc
                       Metadata=client.head_object(Bucket=bucket, Key=f"{prefix}/{legacy}")["Metadata"])
     with pytest.raises(IntegrityError, match="dataset .* does not match its recorded digest"):
         load_frame(make_settings(tmp_path / "third", settings.database_url, store_url=s3_url), old)
+
+
+def test_the_whole_flow_on_s3_with_no_shared_directory(tmp_path, s3_url):
+    """Ingest and build on one machine, train and compute evidence on a worker, approve, then the API machine
+    serves the artifact and predictions: three homes that share only the database URL and the store URL."""
+    from fastapi.testclient import TestClient
+
+    from apps.api import create_app
+    from automl_canvas.review import approve, claim, share
+    from automl_canvas.training.service import submit_training
+    from automl_canvas.training.spec import TrainingRequest
+
+    from .helpers import job, run_queued_jobs, users_with_tokens
+
+    small = dict(shap_max_rows=100, fairness_bootstrap=10)
+    builder, engine, _, project = _world(tmp_path, s3_url, **small)
+    worker = make_settings(tmp_path / "worker-home", builder.database_url, store_url=s3_url, **small)
+    api = make_settings(tmp_path / "api-home", builder.database_url, store_url=s3_url, **small)
+    with session_scope(engine) as s:
+        users, tokens = users_with_tokens(s, builder, {"ana2": ("analyst",), "sam": ("scientist",), "dee": ("deployer",)}, "s3")
+        project = create_project(s, users["ana2"], ProjectCreate(name="Churn on S3", question="Who leaves?"))
+    table = tmp_path / "churn.csv"
+    pd.read_csv(SAMPLE_DATA / "churn.csv", nrows=600).to_csv(table, index=False)
+    ds = ingest_file(engine, builder, users["ana2"], project.id, table)
+    queued = submit_training(engine, builder, users["ana2"], ds.id, TrainingRequest(target="churned", budget=2, learners=["lgbm"]))
+    run_queued_jobs(worker, engine)  # the training job, then the evidence job it queues, both on the worker
+    done = job(engine, queued.id)
+    assert done.status == "succeeded", done.error
+    vid = done.result["version_id"]
+    with session_scope(engine) as s:
+        share(s, builder, users["ana2"], vid, "please review")
+        claim(s, users["sam"], vid)
+        approve(s, builder, users["sam"], vid, "ok", override_justification="storage test")
+
+    with TestClient(create_app(api, engine=engine), raise_server_exceptions=False) as client:
+        auth = {"Authorization": f"Bearer {tokens['dee']}"}
+        art = client.get(f"/api/v1/model-versions/{vid}/artifact", headers=auth)
+        assert art.status_code == 200, art.text
+        version = client.get(f"/api/v1/model-versions/{vid}", headers=auth).json()
+        assert sha256_bytes(art.content) == version["artifact_sha256"]
+        records = pd.read_csv(table).drop(columns=["churned"]).head(3).astype(object)
+        records = records.where(records.notna(), None).to_dict(orient="records")
+        r = client.post(f"/api/v1/model-versions/{vid}/predict", headers=auth, json={"records": records})
+        assert r.status_code == 200, r.text
+        assert len(r.json()["predictions"]) == 3
+        evidence = client.get(f"/api/v1/model-versions/{vid}/evidence", headers=auth)
+        assert evidence.status_code == 200 and {e["kind"] for e in evidence.json()} >= {"performance", "explanations"}
+    for home in (builder, worker, api):  # nothing was written to, or read from, a machine's own artifact folder
+        assert list(LocalStore(home.artifact_dir).list_keys()) == []

@@ -40,6 +40,10 @@ def build_snapshot(session: Session, version: ModelVersion, checks: list[CheckRe
         "fairness_findings": (fairness.summary.get("findings", []) if fairness else []),
         "top_features": (explanations.summary.get("top_features", []) if explanations else []),
         "leakage_suspects": list(version.leakage_suspects or []),
+        # the cut-off every prediction of a binary version uses: part of what is approved
+        "operating_point": ({k: version.operating_point.get(k) for k in ("mode", "value", "threshold", "chosen_on", "chosen_by",
+                                                                          "holdout", "sentence")}
+                            if version.operating_point else None),
         "reproducibility": (reproduced.summary if reproduced else None),
         "evidence": {k: {"id": r.id, "computed_at": r.created_at.isoformat(), "files": {n: f.get("sha256") for n, f in r.files.items()}}
                      for k, r in evidence.items()},

@@ -177,6 +177,7 @@ def test_decision_freezes_the_evidence_the_reviewer_saw(world):
     assert {c["name"] for c in snap["policy"]} >= {"metric_floor", "evidence_computed", "fairness:gender", "no_leakage"}
     assert snap["top_features"][0]["column"] and snap["top_features"][0]["mean_abs_shap"] > 0
     assert snap["fairness"][0]["name"] == "fairness:gender" and snap["grade"]["grade"] in {"Excellent", "Good", "Fair", "Poor"}
+    assert snap["operating_point"]["threshold"] == v.operating_point["threshold"]  # the approved cut-off, frozen
     # The record does not move when the policy changes afterwards.
     with session_scope(world.engine) as s:
         set_project_policy(s, world.admin, world.project.id, {"max_disparity_classification": 0.9})
