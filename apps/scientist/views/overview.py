@@ -77,6 +77,9 @@ def render(ctx: Ctx) -> None:
         c4.metric("Cross-validation", "not run")
     st.subheader("Holdout metrics")
     st.dataframe(_metrics_table(ctx), hide_index=True)
+    if v.task == "binary" and v.operating_point:
+        st.caption(f"Accuracy and F1 are the model's at its cut-off ({v.operating_point['threshold']:.3f}); the baseline's "
+                   "and the default model's decide at 0.5. The other metrics do not depend on a cut-off.")
     st.caption(f"{ctx.review['grade']['grade']}: {ctx.review['grade']['reason']}")
     _retrain_comparison(v)
     for note in v.notes or []:
