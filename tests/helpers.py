@@ -93,3 +93,13 @@ def users_with_tokens(session, settings, roles_by_name: dict[str, tuple[str, ...
 
     users = {name: ensure_user(session, name, roles, name.title()) for name, roles in roles_by_name.items()}
     return users, {name: create_token(session, settings, user, name=token_name)[1] for name, user in users.items()}
+
+
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,7 +24,7 @@ from automl_canvas.jobs.worker import Worker
 from automl_canvas.models import Job, JobStatus
 
 from .conftest import REPO
-from .helpers import wait_for
+from .helpers import job, process_alive, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -52,16 +51,8 @@ def _enqueue(engine, user, *, time_limit=120.0, **payload) -> int:
                              time_limit_seconds=time_limit, max_attempts=3).id
 
 
-def _job(engine, job_id):
-    with session_scope(engine) as s:
-        return queue.get_job(s, job_id)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
+_job = job  # the shared helper (tests/helpers.py)
+_alive = process_alive
 
 
 @pytest.fixture

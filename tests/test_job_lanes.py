@@ -25,7 +25,7 @@ from automl_canvas.jobs.service import queue_overview_for
 from automl_canvas.jobs.worker import Worker
 
 from .conftest import REPO
-from .helpers import wait_for
+from .helpers import job, process_alive, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -35,16 +35,8 @@ def _enqueue(engine, user, kind="diagnostic", *, time_limit=600.0, **payload) ->
         return queue.enqueue(s, kind=kind, payload=payload, created_by_id=user.id, time_limit_seconds=time_limit).id
 
 
-def _job(engine, job_id):
-    with session_scope(engine) as s:
-        return queue.get_job(s, job_id)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
+_job = job  # the shared helper (tests/helpers.py)
+_alive = process_alive
 
 
 @pytest.fixture
