@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import sys
+import uuid
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,31 @@ def train_and_approve(settings, engine, analyst, scientist, dataset_id: int, req
         claim(s, scientist, vid)
         approve(s, settings, scientist, vid, override_justification="benchmark world")
     return j.result
+
+
+PG_ADMIN = os.environ.get("AUTOML_CANVAS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def pg_database():
+    """A fresh, migrated PostgreSQL database on the local server (AUTOML_CANVAS_TEST_PG_URL); returns (url, drop)."""
+    import sqlalchemy as sa
+
+    from automl_canvas.config import Settings
+    from automl_canvas.db import init_db, make_engine
+
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"canvas_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    eng = make_engine(Settings(home=Path("/tmp"), database_url_override=url))
+    init_db(eng)
+    eng.dispose()
+
+    def drop():
+        with admin.connect() as c:
+            c.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return url, drop

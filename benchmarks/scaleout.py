@@ -26,40 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, RESULTS, datasets_dir, dump_json, header_lines, loadavg, machine_info, now_iso, today
-
-PG_ADMIN = os.environ.get("AUTOML_CANVAS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-def _pg_database():
-    """A fresh, migrated PostgreSQL database; returns (url, drop)."""
-    import sqlalchemy as sa
-
-    from automl_canvas.config import Settings
-    from automl_canvas.db import init_db, make_engine
-
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"canvas_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    eng = make_engine(Settings(home=Path("/tmp"), database_url_override=url))
-    init_db(eng)
-    eng.dispose()
-
-    def drop():
-        with admin.connect() as c:
-            c.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-    return url, drop
-
+from _common import pg_database as _pg_database, REPO, RESULTS, datasets_dir, dump_json, header_lines, loadavg, machine_info, now_iso, today
 
 def _world(home: Path, url: str):
     from automl_canvas.auth.users import ensure_user
