@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     cv_folds: int = 5
     #: After the holdout evaluation, refit the chosen recipe on every labelled row.
     refit_full: bool = True
+    #: Fit strong defaults (FLAML zero-shot configurations, CatBoost, a linear model) before the search
+    #: and start the search from them (training/portfolio.py).
+    portfolio: bool = True
+    #: Offer a weighted ensemble and make the final choice on fresh folds (training/selection.py).
+    #: Both need the cross-validated path (tables up to ``cv_max_rows`` train+validation rows).
+    ensemble: bool = True
     default_seed: int = 20_261_122
 
     # Evidence (explanations, fairness, performance detail)

@@ -35,21 +35,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..training.margins import hgb_raw_scores  # the one definition, re-exported for the explainers
+
 __all__ = ["UNKNOWN_CODE", "HGBAsLightGBM", "hgb_raw_scores"]
 
 #: Code given to missing and unknown categories in the LightGBM matrix.
 UNKNOWN_CODE = 255
 _WORDS = 8  # 8 x 32 bits: codes 0..255, as in scikit-learn's bitsets
-
-
-def hgb_raw_scores(est: Any, X_encoded: pd.DataFrame) -> np.ndarray:
-    """The model's own raw scores, (n_rows, n_trees_per_iteration), on one thread.
-
-    One thread on purpose: these are small batches (often one what-if row), and
-    scikit-learn's default team of OpenMP threads was measured at over a second
-    per single-row call on a busy 2-core machine, against milliseconds alone.
-    """
-    return np.asarray(est._raw_predict(X_encoded, n_threads=1), dtype="float64")
 
 
 def _fmt(values, kind: str = "g") -> str:

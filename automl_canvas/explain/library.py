@@ -39,12 +39,14 @@ if TYPE_CHECKING:
 #: explanation does not import scikit-learn (a test checks they agree).
 DEFAULT_LEARNER = "hist_gradient_boosting_default"
 
-__all__ = ["DEFAULT_LEARNER", "OUTPUT_SPACES", "TREE_LEARNERS", "LibraryView", "hgb_has_categorical", "library_view"]
+__all__ = ["DEFAULT_LEARNER", "ENSEMBLE_LEARNER", "OUTPUT_SPACES", "TREE_LEARNERS", "LibraryView", "hgb_has_categorical", "library_view"]
 
 #: FLAML learners explained with shap's TreeExplainer.
-TREE_LEARNERS = frozenset({"lgbm", "xgboost", "xgb_limitdepth", "rf", "extra_tree"})
+TREE_LEARNERS = frozenset({"lgbm", "xgboost", "xgb_limitdepth", "catboost", "rf", "extra_tree"})
 _LINEAR_LEARNERS = frozenset({"lrl1", "lrl2"})
-_MARGIN_LEARNERS = frozenset({"lgbm", "xgboost", "xgb_limitdepth", DEFAULT_LEARNER, "lrl1", "lrl2"})
+#: ``training.ensemble.ENSEMBLE_LEARNER``, spelled out for the same reason as DEFAULT_LEARNER.
+ENSEMBLE_LEARNER = "weighted_ensemble"
+_MARGIN_LEARNERS = frozenset({"lgbm", "xgboost", "xgb_limitdepth", "catboost", DEFAULT_LEARNER, "lrl1", "lrl2", ENSEMBLE_LEARNER})
 
 OUTPUT_SPACES = {
     "log_odds": "log-odds of the positive class",
@@ -67,7 +69,7 @@ class LibraryView:
     model: CanvasModel
     #: The fitted library object an explainer reads (LGBMClassifier, XGBRegressor, ...).
     library_model: Any
-    #: "tree", "linear" or "permutation".
+    #: "tree", "linear", "permutation" or "ensemble" (the weighted sum of its members' explanations).
     explainer: str
     output_space: str
     #: Names of the explained outputs: class labels, or the target for regression.
@@ -77,10 +79,14 @@ class LibraryView:
 
     @property
     def family(self) -> str:
-        """lgbm, xgboost, forest, linear, hgb or other: how outputs are read from the library."""
+        """lgbm, xgboost, catboost, forest, linear, hgb, ensemble or other: how outputs are read from the library."""
         learner = self.model.learner
         if learner == "lgbm":
             return "lgbm"
+        if learner == "catboost":
+            return "catboost"
+        if learner == ENSEMBLE_LEARNER:
+            return "ensemble"
         if learner in ("xgboost", "xgb_limitdepth"):
             return "xgboost"
         if learner in ("rf", "extra_tree"):
@@ -93,7 +99,7 @@ class LibraryView:
 
     def matrix(self, X_encoded: pd.DataFrame) -> pd.DataFrame:
         """The encoded frame exactly as the library model receives it at predict time."""
-        if self.family in ("lgbm", "xgboost", "forest", "linear"):
+        if self.family in ("lgbm", "xgboost", "catboost", "forest", "linear"):
             return self.model.estimator.preprocess(X_encoded)
         return X_encoded
 
@@ -106,6 +112,10 @@ class LibraryView:
             return self.model.predict_proba_encoded(M)
         if family == "lgbm":
             return np.asarray(lib.predict(M, raw_score=True), dtype="float64")
+        if family == "ensemble":  # the weighted sum of the members' raw scores, on the encoded rows
+            return np.asarray(lib.margin(M), dtype="float64")
+        if family == "catboost" and task != "regression":
+            return np.asarray(lib.predict(M, prediction_type="RawFormulaVal"), dtype="float64")
         if family == "hgb":  # decision_function / predict, on one thread (see hgb_raw_scores)
             return hgb_raw_scores(lib, M)
         if task == "regression":
@@ -147,7 +157,10 @@ def library_view(model: CanvasModel) -> LibraryView:
     else:
         names = list(model.classes[1:2]) if task == "binary" else list(model.classes)
         space = ("log_odds" if task == "binary" else "margin") if learner in _MARGIN_LEARNERS else "probability"
-    if learner in TREE_LEARNERS:
+    if learner == ENSEMBLE_LEARNER:
+        kind, reason = "ensemble", ("exact: the weighted sum of the members' SHAP values in the raw-score space the "
+                                    "ensemble adds (TreeSHAP for tree members, linear SHAP for the linear member)")
+    elif learner in TREE_LEARNERS:
         kind, reason = "tree", "TreeSHAP (exact, fast) on the fitted tree ensemble"
     elif learner in _LINEAR_LEARNERS:
         kind, reason = "linear", "exact SHAP of a linear model against the background rows' mean"

@@ -129,6 +129,14 @@ class ModelExplainer:
         ]
         self.background_rows = 0
         self._background_enc: pd.DataFrame | None = None
+        #: An ensemble: (weight, explainer of that member), explained as the weighted sum of its members.
+        self._members: list[tuple[float, ModelExplainer]] | None = None
+        if self.view.explainer == "ensemble":
+            self._members = [(float(m.weight), ModelExplainer(_member_model(model, m), background, seed=seed))
+                             for m in model.estimator.members]
+            self.background_rows = max(sub.background_rows for _, sub in self._members)
+            self._shap_version, self._hgb, self._hgb_problem, self._hgb_copy, self._explainer = _shap_version(), None, "", False, None
+            return
         hgb_copy = self._hgb_copy = self.view.family == "hgb" and hgb_has_categorical(model.estimator)
         if background is not None and (self.view.explainer != "tree" or hgb_copy):
             pre.check_columns(background)
@@ -174,7 +182,7 @@ class ModelExplainer:
         if len(rows) == 0:
             raise ValidationError("There are no rows to explain.")
         cap = max(1, int(max_rows))
-        if self.view.explainer == "permutation" or (self._hgb_copy and self._hgb is None):
+        if self._sampled():
             cap = min(cap, PERMUTATION_MAX_ROWS)
         chosen = _sample(rows, cap, self.seed)
         X_enc = self.model.transform(chosen)
@@ -188,6 +196,9 @@ class ModelExplainer:
             "shap": self._shap_version,
             "column_kinds": dict(self.model.preprocessor.plan.kinds),
         }
+        if self._members is not None:
+            meta["members"] = [{"learner": sub.model.learner, "weight": w, "explainer": sub.view.explainer}
+                               for w, sub in self._members]
         if kind == "tree" and self._hgb_copy:
             meta["tree_copy"] = "lightgbm"
         if kind == "permutation":
@@ -217,8 +228,23 @@ class ModelExplainer:
         return self.explain(what_if_frame(self.model, row), max_rows=1)
 
     # -- internals ---------------------------------------------------------------
+    def _sampled(self) -> bool:
+        """Whether explanations are sampled by permutation (so rows are capped), for this model or any member."""
+        if self._members is not None:
+            return any(sub._sampled() for _, sub in self._members)
+        return self.view.explainer == "permutation" or (self._hgb_copy and self._hgb is None)
+
     def _values(self, X_enc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, str]:
         """(n, n_columns, n_outputs) values per original column, (n_outputs,) base values, explainer used."""
+        if self._members is not None:
+            # The ensemble's raw score is the weighted sum of its members' raw scores, so the weighted
+            # sum of their (exact) SHAP values and base values adds up to it exactly.
+            values, base = None, None
+            for weight, sub in self._members:
+                v, b, _ = sub._values(X_enc)
+                values = weight * v if values is None else values + weight * v
+                base = weight * b if base is None else base + weight * b
+            return values, base, "ensemble"
         kind, M = self.view.explainer, None
         if self.view.family == "hgb" and hgb_has_categorical(self.model.estimator):
             if self._hgb is not None:
@@ -301,6 +327,12 @@ class ModelExplainer:
             explainer = shap.PermutationExplainer(model_fn, masker, seed=self.seed)
             sv = explainer(ids[:n], max_evals="auto", silent=True)
         return sv.values, sv.base_values
+
+
+def _member_model(model: CanvasModel, member) -> CanvasModel:
+    """One ensemble member as a model of its own: the ensemble's preprocessing, the member's estimator."""
+    return CanvasModel(task=model.task, target=model.target, learner=member.learner, preprocessor=model.preprocessor,
+                       estimator=member.estimator, classes=model.classes)
 
 
 # -- module-level API -----------------------------------------------------------

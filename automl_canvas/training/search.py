@@ -36,7 +36,7 @@ __all__ = ["ALL_LEARNERS", "SearchResult", "build_learner", "default_learners", 
 
 #: Learners the search may use: strong tree ensembles plus an L1 logistic
 #: regression for classification (FLAML refuses ``lrl1`` for regression).
-ALL_LEARNERS: tuple[str, ...] = ("lgbm", "xgboost", "xgb_limitdepth", "rf", "extra_tree", "lrl1")
+ALL_LEARNERS: tuple[str, ...] = ("lgbm", "xgboost", "xgb_limitdepth", "catboost", "rf", "extra_tree", "lrl1")
 _CLASSIFICATION_ONLY = frozenset({"lrl1", "lrl2"})
 
 
@@ -158,6 +158,7 @@ def run_search(
     ray_address: str | None = None,
     concurrent_trials: int = 1,
     max_iter: int | None = None,
+    starting_points: dict[str, dict[str, Any]] | None = None,
 ) -> SearchResult:
     """Search for the best (learner, config); ``time_budget`` in seconds.
 
@@ -189,6 +190,10 @@ def run_search(
         flaml_logger.removeHandler(h)
     flaml_logger.addHandler(handler)
     automl = AutoML()
+    from .flaml_learners import LEARNER_CLASSES
+
+    for name, cls in LEARNER_CLASSES.items():
+        automl.add_learner(name, cls)
     started = time.monotonic()
     # Either judged on the given validation rows, or cross-validated on the
     # given folds (so the caller can score other models on the very same folds).
@@ -196,6 +201,10 @@ def run_search(
         {"eval_method": "cv", "split_type": splitter} if splitter is not None else {"X_val": X_val, "y_val": y_val}
     )
     bounded: dict[str, Any] = {} if max_iter is None else {"max_iter": int(max_iter), "learner_selector": "roundrobin"}
+    # The portfolio's zero-shot configurations (training/portfolio.py): the search refines from them.
+    starts = {k: v for k, v in (starting_points or {}).items() if k in (learners or default_learners(task))}
+    if starts:
+        bounded["starting_points"] = starts
     stopped_early, ray_info = False, None
     try:
         automl.fit(
@@ -292,13 +301,17 @@ def build_learner(task: str, learner: str, config: dict[str, Any], *, seed: int,
     """
     from flaml.automl.task.factory import task_factory
 
-    cls = task_factory(task).estimator_class_from_str(learner)
+    from .flaml_learners import LEARNER_CLASSES
+
+    cls = LEARNER_CLASSES.get(learner) or task_factory(task).estimator_class_from_str(learner)
     params = {k: v for k, v in config.items() if k != "FLAML_sample_size"}
     est = cls(task=task, n_jobs=n_jobs, **params)
     model_cls = getattr(est, "estimator_class", None)
     if model_cls is not None:
         accepted = inspect.signature(model_cls.__init__).parameters
-        if "random_state" in accepted and "random_state" not in est.params:
+        if "random_seed" in est.params and "random_seed" not in params:
+            est.params["random_seed"] = seed  # CatBoost: FLAML sets a fixed seed of its own
+        elif "random_state" in accepted and "random_state" not in est.params:
             est.params["random_state"] = seed
         elif "random_seed" in accepted and "random_seed" not in est.params:
             est.params["random_seed"] = seed

@@ -20,7 +20,7 @@ from automl_canvas.training.preprocess import TabularPreprocessor, plan_features
 from automl_canvas.training.trainer import DEFAULT_LEARNER, fit_estimator
 
 TASKS = ("binary", "multiclass", "regression")
-LEARNERS = (DEFAULT_LEARNER, "lgbm", "xgboost", "xgb_limitdepth", "rf", "extra_tree", "lrl1")
+LEARNERS = (DEFAULT_LEARNER, "lgbm", "xgboost", "xgb_limitdepth", "catboost", "rf", "extra_tree", "lrl1", "weighted_ensemble")
 #: A real FLAML learner with no exact explainer: it exercises the permutation explainer.
 PERMUTATION_LEARNER = "kneighbor"
 #: Small fixed configurations: enough trees to have several splits per column, fast to fit.
@@ -31,9 +31,16 @@ CONFIGS = {
     "xgb_limitdepth": {"n_estimators": 12, "max_depth": 4},
     "rf": {"n_estimators": 8, "max_leaves": 16},
     "extra_tree": {"n_estimators": 8, "max_leaves": 16},
+    "catboost": {"n_estimators": 12, "learning_rate": 0.3, "early_stopping_rounds": 10},
     "lrl1": {"C": 1.0},
     "kneighbor": {"n_neighbors": 7},
 }
+
+
+def ensemble_config(task: str) -> dict:
+    """A weighted ensemble of the boosted trees and (classification) the linear model: every member kind SHAP meets."""
+    members = [("lgbm", 0.4), (DEFAULT_LEARNER, 0.3), ("catboost", 0.2), ("lrl1" if task != "regression" else "extra_tree", 0.1)]
+    return {"members": [{"learner": m, "config": CONFIGS[m], "weight": w} for m, w in members]}
 
 
 def make_frame(task: str = "binary", n: int = 160, seed: int = 0, numeric_only: bool = False) -> pd.DataFrame:
@@ -82,7 +89,10 @@ def fit_model(df: pd.DataFrame, task: str, learner: str, config: dict | None = N
     else:
         classes = sorted(df["target"].unique().tolist())
         y = df["target"].map({c: i for i, c in enumerate(classes)}).to_numpy(dtype="int64")
-    cfg = CONFIGS.get(learner, {}) if config is None else config
+    if config is None:
+        cfg = ensemble_config(task) if learner == "weighted_ensemble" else CONFIGS.get(learner, {})
+    else:
+        cfg = config
     # HistGradientBoosting ignores n_jobs and starts a team of OpenMP threads,
     # which crawls on a busy 2-core machine: one thread is both fair and faster.
     # FLAML does not scale inputs for logistic regression, so saga stops before

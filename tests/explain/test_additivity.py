@@ -17,7 +17,7 @@ from automl_canvas.training.trainer import DEFAULT_LEARNER
 
 from .builders import LEARNERS, PERMUTATION_LEARNER, TASKS
 
-KIND = {"lrl1": "linear", PERMUTATION_LEARNER: "permutation"}
+KIND = {"lrl1": "linear", PERMUTATION_LEARNER: "permutation", "weighted_ensemble": "ensemble"}
 PROBABILITY_LEARNERS = ("rf", "extra_tree", PERMUTATION_LEARNER)
 SPACE = {
     ("binary", "margin"): "log_odds",
