@@ -3,19 +3,36 @@
 #   docker build -t automl-canvas .                                  # PostgreSQL driver included
 #   docker build -t automl-canvas:ray --build-arg EXTRAS=postgres,ray .  # + Ray, for clusters
 #   docker run -v canvas:/data automl-canvas                         # SQLite in the volume, 1 worker
+# Dependencies come from the pinned, hash-checked lock (requirements/runtime.txt, or requirements/ray.txt
+# when EXTRAS names ray), the versions CI tests; scripts/lock.sh makes them from pyproject.toml.
 # See docs/deployment.md and docker-compose.yml.
 
-# ---- build: install the package and its dependencies into a virtualenv ----
+# ---- build: install the locked dependencies, then the package, into a virtualenv ----
 FROM python:3.11-slim AS build
+# postgres and s3 are always in (the runtime lock holds the PostgreSQL driver and the S3 client); ray adds Ray.
 ARG EXTRAS=postgres
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/canvas
 WORKDIR /src
+# The lock first: this layer is rebuilt only when requirements/ changes, not with every code change.
+COPY requirements ./requirements
+RUN set -eu; lock=runtime; IFS=','; \
+    for extra in ${EXTRAS}; do \
+      case "$extra" in \
+        postgres|s3) ;; \
+        ray) lock=ray ;; \
+        *) echo "EXTRAS: unknown extra '$extra' (choose from postgres, s3, ray)" >&2; exit 1 ;; \
+      esac; \
+    done; \
+    unset IFS; \
+    /opt/canvas/bin/pip install --require-hashes -r "requirements/${lock}.txt"
 COPY pyproject.toml README.md ./
 COPY automl_canvas ./automl_canvas
 COPY apps ./apps
-RUN /opt/canvas/bin/pip install ".[${EXTRAS}]"
+# The package alone (every dependency came from the lock); pip check fails the build if the lock lacks one.
+RUN /opt/canvas/bin/pip install --no-deps . \
+    && /opt/canvas/bin/pip check
 
 # ---- runtime: the virtualenv, the OpenMP runtime LightGBM needs, a non-root user ----
 FROM python:3.11-slim
