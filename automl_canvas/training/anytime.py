@@ -21,7 +21,7 @@ WRAP_UP_SIGNAL = signal.SIGUSR1
 _REQUESTED = threading.Event()
 
 
-class WrapUp(Exception):  # noqa: N818 - a request, not an error
+class WrapUp(Exception):
     """Raised inside the search to stop it at the next trial boundary."""
 
 

@@ -5,7 +5,8 @@ its time-limit callback never checks the deadline for CatBoost (only XGBoost
 and LightGBM), so one trial on a table whose loss keeps falling (a separable
 one) ran for minutes past a 3-second budget.  :class:`CanvasCatBoost` caps the
 trees at :data:`CATBOOST_MAX_TREES` (early stopping still ends most fits far
-sooner) and stops a trial at its deadline like the other boosters.  A refit
+sooner), stops a trial at its deadline like the other boosters and writes no
+training logs into the working directory.  A refit
 from a recorded configuration gets no deadline, so it is reproducible.
 """
 
@@ -15,7 +16,7 @@ import time
 
 from flaml.automl.model import CatBoostEstimator, CatBoostResourceLimit
 
-__all__ = ["CATBOOST_MAX_TREES", "CanvasCatBoost", "LEARNER_CLASSES"]
+__all__ = ["CATBOOST_MAX_TREES", "LEARNER_CLASSES", "CanvasCatBoost"]
 
 #: Most trees a CatBoost model grows (the search's and the portfolio's).
 CATBOOST_MAX_TREES = 1000
@@ -42,6 +43,9 @@ class CanvasCatBoost(CatBoostEstimator):
     def config2params(self, config: dict) -> dict:
         params = super().config2params(config)
         params["n_estimators"] = min(int(params.get("n_estimators", CATBOOST_MAX_TREES)), CATBOOST_MAX_TREES)
+        # No training logs on disk: FLAML points CatBoost at a "catboost_<time>" folder in the working
+        # directory, which a killed job would leave behind.
+        params["allow_writing_files"] = False
         return params
 
 

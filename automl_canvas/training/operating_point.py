@@ -26,8 +26,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MODES", "DEFAULT_MODE", "ThresholdCurve", "choose_operating_point", "decision_metrics", "describe_choice",
-           "detail_at", "stats_at"]
+__all__ = [
+    "DEFAULT_MODE",
+    "MODES",
+    "ThresholdCurve",
+    "choose_operating_point",
+    "decision_metrics",
+    "describe_choice",
+    "detail_at",
+    "stats_at",
+]
 
 #: mode -> (plain label, what the value means or None)
 MODES: dict[str, tuple[str, str | None]] = {
@@ -60,7 +68,7 @@ class ThresholdCurve:
     selection_source: str
 
     @classmethod
-    def build(cls, sel_y: np.ndarray, sel_p: np.ndarray, ho_y: np.ndarray, ho_p: np.ndarray, source: str) -> "ThresholdCurve":
+    def build(cls, sel_y: np.ndarray, sel_p: np.ndarray, ho_y: np.ndarray, ho_p: np.ndarray, source: str) -> ThresholdCurve:
         sel_y, ho_y = np.asarray(sel_y).astype(int), np.asarray(ho_y).astype(int)
         sel_p, ho_p = np.asarray(sel_p, dtype="float64"), np.asarray(ho_p, dtype="float64")
         qs = np.quantile(sel_p, np.linspace(0, 1, GRID_POINTS)) if len(sel_p) else np.array([])
@@ -84,7 +92,7 @@ class ThresholdCurve:
         return dict(self.__dict__)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ThresholdCurve":
+    def from_dict(cls, d: dict[str, Any]) -> ThresholdCurve:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__})
 
 

@@ -49,6 +49,10 @@ class TrainingRequest(BaseModel):
     use_sensitive_as_features: bool = False
     seed: int | None = None
     learners: list[str] | None = None
+    #: A repeatable build (like H2O AutoML's ``max_models``): the search runs exactly this many trials and every
+    #: portfolio candidate and check runs whatever the clock says; the time budget is then only a safety cap.
+    #: Same data, seed and trials give the same model on a quiet or a busy machine.
+    max_trials: int | None = Field(default=None, ge=1, le=10_000)
 
 
 def parse_budget(budget: str | float) -> float:
@@ -79,6 +83,7 @@ class ResolvedSpec:
     sensitive: list[str]
     favourable: str | None = None
     learners: list[str] | None = None
+    max_trials: int | None = None
     notes: list[dict[str, Any]] = field(default_factory=list)
     #: Suspected leaks the model uses because the analyst put them back (the version's ``leakage_suspects``).
     leaks_kept: list[str] = field(default_factory=list)
@@ -94,6 +99,7 @@ class ResolvedSpec:
             "sensitive_columns": self.sensitive,
             "favourable_outcome": self.favourable,
             "learners": self.learners,
+            "max_trials": self.max_trials,
             "keep_columns": dict(self.plan.kept),
         }
 
@@ -282,6 +288,7 @@ def resolve_spec(
         sensitive=list(req.sensitive_columns),
         favourable=_favourable(req, task, y),
         learners=req.learners,
+        max_trials=req.max_trials,
         notes=notes,
         leaks_kept=leaks_kept,
     )

@@ -1,0 +1,216 @@
+"""The phases of a build, each inside its share of the one time budget (docs/training.md "Time").
+
+``training.trainer.train`` runs them in order: the default model and the
+portfolio on the search folds, the FLAML search, the check of the search's best
+on the same folds, the choice (training/selection.py), the refits.  Each phase
+here asks the clock before it starts and stops between folds when the job is
+asked to wrap up, so a build on a busy machine ends with the best model it has.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .anytime import WrapUp, wrap_up_requested
+from .ensemble import ENSEMBLE_LEARNER
+from .estimators import fit_estimator
+from .folds import FoldEvidence, TooSlow
+from .leaderboard import DEFAULT_LEARNER, candidate_row
+from .metrics import MetricInfo, evaluate, score
+from .operating_point import ThresholdCurve, choose_operating_point
+from .portfolio import COST_FACTOR
+from .search import SearchResult, run_search
+from .selection import best_single, ensemble_config, ensemble_of
+
+__all__ = ["FRESH_SEED_OFFSET", "MIN_SEARCH_SHARE", "PORTFOLIO_SHARE", "Clock", "candidate_rows", "fit_portfolio",
+           "hurried_choice", "jsonable", "operating_point", "outputs", "report", "reserve", "search", "validation_choice"]
+
+#: Most points of the best-score-so-far curve kept in a training job's progress.
+SEARCH_CURVE_POINTS = 200
+
+
+class Clock:
+    """Seconds since training began, against the analyst's budget (every phase plans from it).
+
+    ``repeatable`` (a trial-bounded build): phases never skip or shorten for time, so the same data and seed
+    give the same model whatever the machine's load; the budget is only the job's safety cap then.
+    """
+
+    def __init__(self, budget: float, repeatable: bool = False):
+        self.started, self.budget, self.repeatable = time.monotonic(), float(budget), repeatable
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def left(self) -> float:
+        return self.budget - self.elapsed()
+
+    def soft_end(self, refit_seconds: float) -> float | None:
+        """The latest ``time.monotonic()`` at which a check may end and leave the refits inside the job's
+        promise: wall time at most the budget + 10 % + 5 s.  None (no limit) for a repeatable build."""
+        if self.repeatable:
+            return None
+        return self.started + 1.1 * self.budget + 5.0 - refit_seconds
+
+
+def outputs(task: str, est, X: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
+    if task == "regression":
+        return None, np.asarray(est.predict(X), dtype="float64")
+    proba = np.asarray(est.predict_proba(X), dtype="float64")
+    return proba, proba.argmax(axis=1)
+
+
+def score_of(task: str, metric: MetricInfo, est, X, y) -> float:
+    proba, pred = outputs(task, est, X)
+    return score(task, metric.name, y, proba, pred)
+
+
+def report(task: str, est, X, y) -> dict[str, float]:
+    proba, pred = outputs(task, est, X)
+    return evaluate(task, y, proba, pred)
+
+
+def jsonable(values: list[Any]) -> list[Any]:
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+#: Planned shares of the budget (docs/training.md "Time"): the portfolio stops starting candidates at
+#: PORTFOLIO_SHARE, the search gets at least MIN_SEARCH_SHARE, the rest is the fresh folds and the refits.
+PORTFOLIO_SHARE = 0.35
+MIN_SEARCH_SHARE = 0.3
+#: Seed offset of the fresh folds (any fixed number other than the search folds' seed).
+FRESH_SEED_OFFSET = 1009
+
+
+def fit_portfolio(ev: FoldEvidence, entries, clock: Clock, default_seconds: float, notes: list) -> list:
+    """Fit the portfolio on the search folds while its share of the budget lasts (best value per second first)."""
+    fitted, skipped = [], []
+    window_ends = None if clock.repeatable else clock.started + PORTFOLIO_SHARE * clock.budget
+    for entry in entries:
+        expected = default_seconds * COST_FACTOR.get(entry.learner, 2.0)
+        if wrap_up_requested() or (window_ends is not None and time.monotonic() + expected > window_ends):
+            skipped.append(entry.learner)
+            continue
+        try:
+            ev.fit(entry.learner, entry.config, entry.source, deadline=window_ends)
+            fitted.append(entry)
+        except TooSlow:
+            skipped.append(entry.learner)
+        except WrapUp:
+            break
+        except Exception as exc:  # noqa: BLE001 - one failing learner must not fail the build
+            notes.append({"severity": "info", "kind": "portfolio_learner_failed",
+                          "message": f"The {entry.learner} default could not be fitted ({type(exc).__name__}) and was left out."})
+    if skipped:
+        notes.append({"severity": "info", "kind": "portfolio_skipped",
+                      "message": f"Not enough time to try the {', '.join(skipped)} default(s) before the search; "
+                      "a longer budget tries them."})
+    return fitted
+
+
+def reserve(ev: FoldEvidence) -> float:
+    """Seconds kept back from the search: the winner's folds, the fresh folds and the refits."""
+    secs = sorted(c.seconds for c in ev.candidates.values())
+    typical = secs[len(secs) // 2]
+    return secs[0] + 4.0 * typical
+
+
+def search(task, metric, spec, X_a, y_a, X_b, y_b, splitter, budget, n_jobs, allowed, starts, progress, ray_address,
+           concurrent_trials) -> SearchResult:
+    """The FLAML search, reporting its best-so-far curve; an early wrap-up yields an empty result."""
+    started = time.monotonic()
+    #: [seconds into the search, best score so far] per trial, so a UI can draw the search as it goes.
+    curve: list[list[float]] = []
+
+    def on_trial(trials: int, best_loss: float | None, learner: str | None) -> None:
+        elapsed = time.monotonic() - started
+        best = None if best_loss is None else (1 - best_loss if metric.higher_is_better else best_loss)
+        if best is not None:
+            curve.append([round(elapsed, 2), round(float(best), 5)])
+            del curve[:-SEARCH_CURVE_POINTS]  # keep the progress row small on long searches
+        progress(trials_done=trials, best_score=best, search_curve=list(curve), best_learner=learner,
+                 search_elapsed_seconds=round(elapsed, 1), remaining_seconds=round(max(0.0, budget - elapsed), 1))
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="canvas-search-") as tmp:
+            return run_search(X_a, y_a, X_b, y_b, task=task, metric=metric.name, time_budget=budget, seed=spec.seed,
+                              n_jobs=n_jobs, log_path=Path(tmp) / "search.jsonl", learners=allowed, splitter=splitter,
+                              on_trial=on_trial, ray_address=ray_address, concurrent_trials=concurrent_trials,
+                              starting_points=starts or None, max_iter=spec.max_trials)
+    except WrapUp:  # asked to wrap up before the search found anything: the models in hand will do
+        return SearchResult(DEFAULT_LEARNER, {}, float("nan"), stopped_early=True)
+
+
+def hurried_choice(ev: FoldEvidence, result: SearchResult, metric: MetricInfo, default_val_score: float):
+    """Asked to finish: the best of what is in hand on the search folds (no fresh folds, no paired check)."""
+    best = best_single(ev, metric.higher_is_better)
+    learner, config, score_ = best.learner, best.config, best.mean
+    if result.trials:
+        search_score = 1 - result.best_loss if metric.higher_is_better else result.best_loss
+        if (search_score > score_) if metric.higher_is_better else (search_score < score_):
+            learner, config, score_ = result.best_learner, result.best_config, search_score
+    kind = "default" if learner == DEFAULT_LEARNER else "single"
+    return learner, dict(config), score_, "the search folds' own evaluation (time ran out before the usual check)", kind
+
+
+def validation_choice(task, metric, result, default_val_score, X_val, y_val, hurry, notes):
+    """Large tables: the search's winner against the default model on the validation rows."""
+    if not result.trials:
+        return DEFAULT_LEARNER, {}, default_val_score, "nothing (the search had found no model yet)", "default"
+    if hurry or result.model is None:
+        search_score = 1 - result.best_loss if metric.higher_is_better else result.best_loss
+        what = "the search's own evaluation (time ran out before the usual check)"
+    else:
+        search_score = score_of(task, metric, result.model, X_val, y_val)
+        what = "the validation rows"
+    wins = search_score >= default_val_score if metric.higher_is_better else search_score <= default_val_score
+    if wins:
+        return result.best_learner, dict(result.best_config), search_score, what, "single"
+    notes.append({"severity": "info", "kind": "default_model_kept",
+                  "message": f"The search's best model ({result.best_learner}, {metric.label} {search_score:.4f} on {what}) "
+                  f"did not beat the default HistGradientBoosting model ({default_val_score:.4f}), so the more robust "
+                  "default model was kept."})
+    return DEFAULT_LEARNER, {}, default_val_score, what, "default"
+
+
+def candidate_rows(ev: FoldEvidence, metric: MetricInfo, result: SearchResult) -> list[dict[str, Any]]:
+    """Leaderboard rows for the default model, the portfolio and the ensemble (search trials come from FLAML's log)."""
+    rows = []
+    for c in ev.candidates.values():
+        if c.source == "search":
+            continue  # the search's own trial row stands for it
+        source = "default_model" if c.learner == DEFAULT_LEARNER else "portfolio"
+        rows.append(candidate_row(c.learner, c.config, c.mean, source, metric, train_seconds=c.seconds / max(1, ev.n_folds),
+                                  description=c.source))
+    ens = ensemble_of(ev, metric.higher_is_better)
+    if ens is not None:
+        rows.append(candidate_row(ENSEMBLE_LEARNER, ensemble_config(ev, ens[0]), ens[1], "ensemble", metric,
+                                  description="weighted ensemble (weights chosen on these folds)"))
+    return rows
+
+
+def operating_point(task, learner, config, spec, n_jobs, rows, chosen_oof, y_fit, X_tr, y_tr, X_val, y_val, final, X_ho, y_ho,
+                     search_result, default_val):
+    """The binary cut-off, chosen on evidence no reported number comes from (training/operating_point.py).
+
+    That evidence is the delivered recipe's out-of-fold probabilities, or else the
+    validation rows scored by its train-only fit; never the holdout, which only reports.
+    """
+    if chosen_oof is not None and not np.isnan(chosen_oof).any():
+        sel_y, sel_p, source = y_fit, chosen_oof, "out-of-fold predictions"
+    else:
+        chosen_val = (search_result.model if search_result is not None else None) or default_val
+        if chosen_val is None:  # stopped early, or cross-validated without this model's out-of-fold scores
+            chosen_val = fit_estimator(task, learner, config, spec.seed, n_jobs, X_tr, y_tr)
+        sel_y, sel_p, source = y_val, outputs(task, chosen_val, X_val)[0][:, -1], "the validation rows"
+    ho_p = outputs(task, final, X_ho)[0][:, -1]
+    curve = ThresholdCurve.build(sel_y, sel_p, y_ho, ho_p, source)
+    return {**choose_operating_point(curve, positive_class=str(jsonable(rows.classes)[1])), "curve": curve.to_dict()}
+
+

@@ -1,0 +1,100 @@
+"""The choice between the default model, the best single model and the ensemble (training/selection.py),
+and the greedy ensemble weights (training/ensemble.py), on constructed cases whose right answer is known."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from automl_canvas.datasets.profiling import profile_frame
+from automl_canvas.training.ensemble import WeightedEnsemble, greedy_weights
+from automl_canvas.training.folds import FoldEvidence, make_splitter
+from automl_canvas.training.leaderboard import DEFAULT_LEARNER
+from automl_canvas.training.margins import link, margin_of
+from automl_canvas.training.metrics import score
+from automl_canvas.training.preprocess import TabularPreprocessor, plan_features
+from automl_canvas.training.selection import choose
+
+from .tables import additive_table, noise_table
+
+LGBM = {"n_estimators": 40, "num_leaves": 8, "min_child_samples": 10}
+LINEAR = {"C": 1.0}
+
+
+def _encoded(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, np.ndarray]:
+    plan = plan_features(profile_frame(df).to_dict(), target)
+    pre = TabularPreprocessor(plan).fit(df)
+    classes = sorted(df[target].unique())
+    return pre.transform(df), df[target].map({c: i for i, c in enumerate(classes)}).to_numpy("int64")
+
+
+def _evidence(X, y, seed: int) -> FoldEvidence:
+    return FoldEvidence("binary", "roc_auc", X, y, make_splitter("binary", y, 3, seed), seed=1, n_jobs=1)
+
+
+def test_greedy_weights_combine_two_halves_of_the_signal():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=2000), rng.normal(size=2000)
+    y = (a + b + rng.normal(0, 0.3, 2000) > 0).astype("int64")
+    outputs = {"knows_a": 2 * a, "knows_b": 2 * b, "knows_nothing": rng.normal(size=2000)}
+    weights, value = greedy_weights("binary", "roc_auc", True, y, outputs)
+    assert set(weights) == {"knows_a", "knows_b"} and abs(sum(weights.values()) - 1) < 1e-12
+    assert 0.35 <= weights["knows_a"] <= 0.65
+    best_single = max(score("binary", "roc_auc", y, link("binary", o), None) for o in outputs.values())
+    assert value > best_single + 0.05
+
+
+def test_greedy_weights_keep_a_single_candidate_when_nothing_helps():
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=500)
+    y = (a > 0).astype("int64")
+    weights, _ = greedy_weights("binary", "roc_auc", True, y, {"perfect": a, "noise": rng.normal(size=500)})
+    assert weights == {"perfect": 1.0}
+
+
+def test_an_ensemble_wins_on_a_table_that_needs_both_a_line_and_a_step():
+    X, y = _encoded(additive_table(n=600), "bought")
+    search, fresh = _evidence(X, y, 1), _evidence(X, y, 2)
+    for learner, config in ((DEFAULT_LEARNER, {}), ("lgbm", LGBM), ("lrl1", LINEAR)):
+        search.fit(learner, config, "test")
+    choice = choose(search, True, fresh=fresh)
+    assert choice.kind == "ensemble" and "fresh" in choice.selection
+    assert {m["learner"] for m in choice.config["members"]} >= {"lrl1"}
+    assert choice.fresh["mean_difference"] > choice.fresh["margin"] > 0
+    assert choice.oof_positive is not None and choice.oof_positive.shape == y.shape
+    # no time for fresh folds: the ensemble (weighted on these very folds) is not a contender
+    hurried = choose(search, True, fresh=None)
+    assert hurried.kind in ("single", "default") and "no time was left for fresh folds" in hurried.selection
+
+
+def test_the_default_model_is_kept_when_nothing_beats_it_beyond_noise():
+    X, y = _encoded(noise_table(), "label")
+    search, fresh = _evidence(X, y, 3), _evidence(X, y, 4)
+    for learner, config in ((DEFAULT_LEARNER, {}), ("lgbm", LGBM), ("lrl1", LINEAR)):
+        search.fit(learner, config, "test")
+    choice = choose(search, True, fresh=fresh)
+    assert choice.learner == DEFAULT_LEARNER and choice.kind == "default"
+    kept = [n for n in choice.notes if n["kind"] == "default_model_kept"]
+    assert len(kept) == 1 and "not better by more than one standard error" in kept[0]["message"]
+    # the numbers in the sentence are the ones recorded
+    assert f"{choice.fresh['mean_scores']['default']:.4f}" in kept[0]["message"]
+
+
+def test_weighted_ensemble_round_trips_its_recipe_and_pickles():
+    X, y = _encoded(additive_table(n=300), "bought")
+    config = {"members": [{"learner": "lgbm", "config": LGBM, "weight": 0.6}, {"learner": "lrl1", "config": LINEAR, "weight": 0.4}]}
+    ens = WeightedEnsemble.from_config("binary", config, seed=1, n_jobs=1).fit(X, y)
+    assert ens.config() == config
+    margin = 0.6 * margin_of("binary", "lgbm", ens.members[0].estimator, X) + 0.4 * margin_of("binary", "lrl1", ens.members[1].estimator, X)
+    assert_allclose(ens.predict_proba(X), link("binary", margin))
+    again = pickle.loads(pickle.dumps(ens))
+    assert_allclose(again.predict_proba(X), ens.predict_proba(X))
+
+
+def test_an_ensemble_member_without_a_raw_score_is_refused():
+    with pytest.raises(ValueError, match="has no raw score"):
+        margin_of("binary", "rf", object(), pd.DataFrame())
