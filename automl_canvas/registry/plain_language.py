@@ -153,7 +153,7 @@ def product_decisions_in_words(version) -> list[str]:
     """Where the product overrode what the analyst would expect, one plain sentence each.
 
     Shown on Results and in the review queue: that the delivered model is the default model (the search's
-    best did not beat it), or that time ran out before the search finished.
+    best did not beat it), that it is an ensemble of several models, or that time ran out before the search finished.
     """
     out = []
     for note in version.notes or []:
@@ -161,6 +161,10 @@ def product_decisions_in_words(version) -> list[str]:
         if kind == "default_model_kept" or (kind is None and "default HistGradientBoosting model" in note.get("message", "")):
             out.append("The search's best model did not clearly beat the product's standard model, so the standard model "
                        "was delivered (it is the more robust choice when they are level).")
+        elif kind == "ensemble_delivered":
+            n = len(((getattr(version, "recipe", None) or {}).get("hyperparameters") or {}).get("members") or []) or "several"
+            out.append(f"The model combines {n} models: together they predicted better than any one of them on rows "
+                       "held back while the choice was made.")
         elif kind == "time_ran_out":
             out.append(note.get("message") or "Time ran out before the search finished: the best model found so far was delivered.")
     return out
