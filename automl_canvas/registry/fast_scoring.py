@@ -11,7 +11,7 @@ medians for missing values) and calls the learner's predictor on a float row.
 It covers the learners the product trains: LightGBM, XGBoost (both FLAML learners),
 random forest and extra trees, and scikit-learn's HistGradientBoosting (the default
 model).  :func:`build_scorer` returns None for anything else (an L1 logistic
-regression, an ensemble, a model pickled by a future version), and the caller uses
+regression, an ensemble with a CatBoost or linear member, a model pickled by a future version), and the caller uses
 the frame path, so every model is still served, only not all of them fast.
 tests/api/test_hot_path_parity.py checks both paths give identical answers per learner.
 """
@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..training.margins import as_columns, link
 from ..training.preprocess import MISSING_READ_AS, OTHER
 
 __all__ = ["FastScorer", "build_scorer"]
@@ -123,6 +124,16 @@ def _forest(inner, classification: bool) -> Predictor:
 
 def _hist_gradient_boosting(inner, classification: bool, pre) -> Predictor | None:
     """scikit-learn's own prediction steps after its column encoder (whose codes count only training's levels)."""
+    raw = _hgb_raw(inner, pre)
+    if raw is None:
+        return None
+    if classification:
+        return lambda X: inner._loss.predict_proba(raw(X))
+    return lambda X: inner._loss.link.inverse(raw(X).ravel())
+
+
+def _hgb_raw(inner, pre) -> Predictor | None:
+    """The raw scores (n_rows, n_trees_per_iteration) of a HistGradientBoosting model on encoded float rows."""
     prep = getattr(inner, "_preprocessor", None)
     remap: list[tuple[int, np.ndarray]] = []
     if prep is not None:
@@ -148,17 +159,48 @@ def _hist_gradient_boosting(inner, classification: bool, pre) -> Predictor | Non
                 out[:, k] += predictor.predict(X, known_cat_bitsets=bitsets[0], f_idx_map=bitsets[1], n_threads=1)
         return out
 
-    if classification:
-        return lambda X: inner._loss.predict_proba(raw(X))
-    return lambda X: inner._loss.link.inverse(raw(X).ravel())
+    return raw
 
 
-def _predictor(model) -> Predictor | None:
-    classification = model.task != "regression"
-    est = model.estimator
-    inner = getattr(est, "_model", None) or est  # FLAML's estimators wrap the library's model
-    module = type(inner).__module__
-    name = type(inner).__name__
+def _margin(task: str, learner: str, est, pre) -> Predictor | None:
+    """An ensemble member's raw score (training/margins.py) on encoded float rows, for the boosters covered here."""
+    inner = getattr(est, "_model", None) or est
+    module, name = type(inner).__module__, type(inner).__name__
+    if task == "regression":
+        predictor = _single(task, inner, module, name, pre)
+        return None if predictor is None else (lambda X: np.asarray(predictor(X), dtype="float64").reshape(-1))
+    if module.startswith("lightgbm") and name == "LGBMClassifier":
+        booster = inner.booster_
+        return lambda X: as_columns(booster.predict(X, raw_score=True), task)
+    if module.startswith("xgboost") and name == "XGBClassifier":
+        return lambda X: as_columns(inner.predict(X, output_margin=True, validate_features=False), task)
+    if module.startswith("sklearn.ensemble") and name == "HistGradientBoostingClassifier":
+        raw = _hgb_raw(inner, pre)
+        return None if raw is None else (lambda X: as_columns(raw(X), task))
+    return None  # CatBoost reads category labels and the linear model FLAML's frame: the frame path serves them
+
+
+def _ensemble(model) -> Predictor | None:
+    """The members' raw scores, weighted and summed as the ensemble does, then linked (training/ensemble.py)."""
+    parts = []
+    for m in model.estimator.members:
+        margin = _margin(model.task, m.learner, m.estimator, model.preprocessor)
+        if margin is None:
+            return None
+        parts.append((float(m.weight), margin))
+    task = model.task
+
+    def predict(X):
+        total = None
+        for w, margin in parts:
+            total = w * margin(X) if total is None else total + w * margin(X)
+        return link(task, total)
+
+    return predict
+
+
+def _single(task: str, inner, module: str, name: str, pre) -> Predictor | None:
+    classification = task != "regression"
     if module.startswith("lightgbm") and name in ("LGBMClassifier", "LGBMRegressor"):
         return _lightgbm(inner, classification)
     if module.startswith("xgboost") and name in ("XGBClassifier", "XGBRegressor"):
@@ -167,8 +209,15 @@ def _predictor(model) -> Predictor | None:
                                                          "ExtraTreesClassifier", "ExtraTreesRegressor"):
         return _forest(inner, classification)
     if module.startswith("sklearn.ensemble") and name.startswith("HistGradientBoosting"):
-        return _hist_gradient_boosting(inner, classification, model.preprocessor)
+        return _hist_gradient_boosting(inner, classification, pre)
     return None
+
+
+def _predictor(model) -> Predictor | None:
+    if type(model.estimator).__name__ == "WeightedEnsemble":
+        return _ensemble(model)
+    inner = getattr(model.estimator, "_model", None) or model.estimator  # FLAML's estimators wrap the library's model
+    return _single(model.task, inner, type(inner).__module__, type(inner).__name__, model.preprocessor)
 
 
 class FastScorer:

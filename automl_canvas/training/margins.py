@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MARGIN_LEARNERS", "has_margin", "hgb_raw_scores", "link", "margin_of", "output_of"]
+__all__ = ["MARGIN_LEARNERS", "as_columns", "has_margin", "hgb_raw_scores", "link", "margin_of", "output_of"]
 
 #: Learners with a raw score (classification ensemble members); ``hist_gradient_boosting_default`` included.
 MARGIN_LEARNERS = frozenset({"lgbm", "xgboost", "xgb_limitdepth", "catboost", "lrl1", "lrl2", "hist_gradient_boosting_default"})
@@ -42,7 +42,7 @@ def has_margin(task: str, learner: str) -> bool:
     return task == "regression" or learner in MARGIN_LEARNERS
 
 
-def _as_columns(raw: np.ndarray, task: str) -> np.ndarray:
+def as_columns(raw: np.ndarray, task: str) -> np.ndarray:
     """(n,) for binary and regression, (n, k) for multiclass."""
     raw = np.asarray(raw, dtype="float64")
     if task == "multiclass":
@@ -55,7 +55,7 @@ def margin_of(task: str, learner: str, estimator: Any, X: pd.DataFrame) -> np.nd
     if task == "regression":
         return np.asarray(estimator.predict(X), dtype="float64")
     if learner == "hist_gradient_boosting_default":
-        return _as_columns(hgb_raw_scores(estimator, X), task)
+        return as_columns(hgb_raw_scores(estimator, X), task)
     if learner not in MARGIN_LEARNERS:
         raise ValueError(f"learner '{learner}' has no raw score (it averages probabilities)")
     lib, M = estimator.model, estimator.preprocess(X)
@@ -67,7 +67,7 @@ def margin_of(task: str, learner: str, estimator: Any, X: pd.DataFrame) -> np.nd
         raw = lib.predict(M, prediction_type="RawFormulaVal")
     else:  # logistic regression
         raw = lib.decision_function(M)
-    return _as_columns(raw, task)
+    return as_columns(raw, task)
 
 
 def link(task: str, margin: np.ndarray) -> np.ndarray:

@@ -26,7 +26,11 @@ from tests.conftest import SAMPLE_DATA
 
 LEARNERS = {"lgbm": {"n_estimators": 20, "num_leaves": 8}, "xgboost": {"n_estimators": 20, "max_leaves": 8},
             "xgb_limitdepth": {"n_estimators": 20, "max_depth": 4}, "rf": {"n_estimators": 15},
-            "extra_tree": {"n_estimators": 15}, DEFAULT_LEARNER: {}}
+            "extra_tree": {"n_estimators": 15}, DEFAULT_LEARNER: {},
+            # an ensemble of the boosters the hot path covers: their raw scores weighted and summed, then linked
+            "weighted_ensemble": {"members": [{"learner": "lgbm", "config": {"n_estimators": 20, "num_leaves": 8}, "weight": 0.5},
+                                              {"learner": "xgboost", "config": {"n_estimators": 20, "max_leaves": 8}, "weight": 0.3},
+                                              {"learner": DEFAULT_LEARNER, "config": {}, "weight": 0.2}]}}
 TASKS = {"binary": "churned", "multiclass": "contract", "regression": "monthly_charges"}
 
 
@@ -108,4 +112,9 @@ def test_a_learner_without_a_fast_scorer_takes_the_frame_path(churn):
     y = (churn["churned"] == "Yes").to_numpy().astype(int)
     lrl1 = dataclasses.replace(model, learner="lrl1", estimator=fit_estimator("binary", "lrl1", {}, 0, 1, X, y))
     assert build_scorer(lrl1) is None  # an L1 logistic regression is served by the frame path
+    with_linear = {"members": [{"learner": "lgbm", "config": {"n_estimators": 5}, "weight": 0.5},
+                               {"learner": "lrl1", "config": {}, "weight": 0.5}]}
+    ens = dataclasses.replace(model, learner="weighted_ensemble",
+                              estimator=fit_estimator("binary", "weighted_ensemble", with_linear, 0, 1, X, y))
+    assert build_scorer(ens) is None  # and so is an ensemble with a member the hot path does not cover
     assert build_scorer("not a model") is None
