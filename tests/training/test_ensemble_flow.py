@@ -55,6 +55,7 @@ def ensemble_world(tmp_path_factory):
     done = job(engine, queued.id)
     assert done.status == "succeeded", done.error
     with session_scope(engine) as s:
+        share(s, settings, users["ana"], done.result["version_id"], "an ensemble for review")
         version = registry.get_version(s, users["ana"], done.result["version_id"])
     yield settings, engine, users, tokens, version, path
     engine.dispose()
@@ -100,7 +101,6 @@ def test_ensemble_is_reproduced_from_its_recipe(ensemble_world):
 def test_approved_ensemble_is_served_by_the_api(ensemble_world):
     settings, engine, users, tokens, v, path = ensemble_world
     with session_scope(engine) as s:
-        share(s, settings, users["ana"], v.id, "an ensemble for review")
         claim(s, users["sam"], v.id)
         approve(s, settings, users["sam"], v.id, "ensemble checked", override_justification="test world")
     from apps.api import create_app
@@ -119,3 +119,42 @@ def test_approved_ensemble_is_served_by_the_api(ensemble_world):
         assert got["prediction"] == want["prediction"]
         assert abs(got["probabilities"]["yes"] - want["probability_yes"]) < 1e-9
         assert got["contributions"]
+
+
+def test_the_ensemble_is_named_to_the_analyst_and_on_the_model_card(ensemble_world):
+    from automl_canvas.registry.model_card import build_model_card, render_markdown
+    from automl_canvas.registry.plain_language import product_decisions_in_words
+
+    settings, engine, users, _, v, _ = ensemble_world
+    members = v.recipe["hyperparameters"]["members"]
+    said = product_decisions_in_words(v)
+    assert f"The model combines {len(members)} models" in " ".join(said)
+    with session_scope(engine) as s:
+        card = build_model_card(s, settings, users["sam"], v.id)
+    built = card["how_it_was_built"]
+    assert built["kind"] == "ensemble" and [m["learner"] for m in built["members"]] == [m["learner"] for m in members]
+    assert built["delivered_model_fit_on"] == "all labelled rows"
+    text = render_markdown(card)
+    assert "A weighted ensemble: " in text and "fresh cross-validation folds" in text
+
+
+def test_the_dashboard_shows_how_the_ensemble_was_chosen(ensemble_world):
+    from pathlib import Path
+
+    from tests.apps.scientist.conftest import texts
+    from tests.helpers import app_environment, open_app_test
+
+    settings, _, users, _, v, _ = ensemble_world
+    app = Path(__file__).resolve().parents[2] / "apps" / "scientist" / "app.py"
+    env = {"AUTOML_CANVAS_HOME": str(settings.home), "AUTOML_CANVAS_DATABASE_URL": settings.database_url}
+    with app_environment(env):
+        at = open_app_test(app, users["sam"].id, "pages/review.py", review_version_id=v.id, hood_tab="Overview")
+    assert not at.exception, at.exception
+    shown = texts(at)
+    fresh = v.recipe["fresh_folds"]
+    assert "How the model was chosen" in shown and f"{fresh['mean_difference']:+.4f}" in shown
+    tables = [d.value for d in at.dataframe]
+    contenders = next(t for t in tables if "contender" in t.columns)
+    assert contenders.loc[contenders["delivered"], "contender"].tolist() == ["weighted ensemble"]
+    members = next(t for t in tables if "member" in t.columns)
+    assert members["member"].tolist() == [m["learner"] for m in v.recipe["hyperparameters"]["members"]]

@@ -62,6 +62,33 @@ def _operating_point(v) -> None:
                + f" on {point['chosen_on']}; the holdout only reports. Every prediction (what-if, batch, API, monitoring) uses it.")
 
 
+def _choice(v) -> None:
+    """How the delivered model was chosen (training/selection.py): the contenders on fresh folds, the rule, the members."""
+    recipe = v.recipe or {}
+    st.subheader("How the model was chosen")
+    fresh = recipe.get("fresh_folds")
+    if fresh:
+        means = fresh.get("mean_scores", {})
+        names = {"default": "default model", "single": "best single model", "ensemble": "weighted ensemble"}
+        st.dataframe(pd.DataFrame([{"contender": names.get(k, k), f"mean {fresh.get('metric', v.metric)}": round(val, 4),
+                                    "delivered": k == (recipe.get("delivered_kind") or "")} for k, val in means.items()]),
+                     hide_index=True)
+        st.caption(f"On {fresh.get('folds')} fresh folds (another seed; nothing was tuned on them) the challenger "
+                   f"({names.get(fresh.get('challenger'), fresh.get('challenger'))}) differs from the default model by "
+                   f"{fresh.get('mean_difference', 0):+.4f} on average; it is delivered only above one standard error of "
+                   f"that paired difference ({fresh.get('margin', 0):.4f}).")
+    else:
+        st.caption(f"Chosen on {recipe.get('model_selection') or 'the validation rows'}.")
+    members = (recipe.get("hyperparameters") or {}).get("members") if recipe.get("learner") == "weighted_ensemble" else None
+    if members:
+        st.dataframe(pd.DataFrame([{"member": m["learner"], "weight": m["weight"], "hyperparameters": str(m.get("config") or {})}
+                                   for m in members]), hide_index=True)
+        st.caption("The ensemble adds its members' raw scores (log-odds, class margins or values) with these weights; "
+                   "its SHAP values are the same weighted sum of the members' exact SHAP values.")
+    st.caption(f"Delivered model fit on {recipe.get('delivered_model_fit_on', 'the train and validation rows')}; the holdout "
+               "numbers and every piece of evidence come from the same recipe fitted on the train and validation rows.")
+
+
 def render(ctx: Ctx) -> None:
     v = ctx.version
     c1, c2, c3, c4 = st.columns(4)
@@ -84,6 +111,7 @@ def render(ctx: Ctx) -> None:
     _retrain_comparison(v)
     for note in v.notes or []:
         (st.warning if note.get("severity") in ("warning", "critical") else st.info)(note.get("message", ""))
+    _choice(v)
     _operating_point(v)
 
     perf = ctx.evidence.get("performance")
