@@ -10,7 +10,7 @@ import time
 
 import httpx
 
-from automl_canvas.cli_serve import APPS, app_commands
+from automl_canvas.cli.serve import APPS, app_commands
 from tests.api.server import free_port
 from tests.conftest import REPO, make_settings
 

@@ -162,7 +162,7 @@ def test_metrics_in_prometheus_text_format(client, world):
 def test_api_workers_default_to_one_per_core(world):
     import os
 
-    from automl_canvas.cli_serve import api_workers
+    from automl_canvas.cli.serve import api_workers
 
     assert api_workers(None, world.settings) == (os.cpu_count() or 1)  # setting 0: one per core
     assert api_workers(3, world.settings) == 3

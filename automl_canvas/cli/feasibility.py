@@ -1,7 +1,10 @@
-"""`automl-canvas feasibility | inputs | portfolio`: the feasibility commands of the command line door.
+"""`automl-canvas feasibility | inputs | portfolio`: is ML the right hammer for a
+project, its business inputs, and projects ranked by their assessments.
 
-Thin like the rest of the CLI: parse, call one service function, print.  Kept
-in their own module so cli.py stays readable; they reuse its helpers.
+Thin like the rest of the CLI: parse, call one service function, print.  The
+feasibility package imports the ML stack, so even the choices of ``--delivery``
+and ``--freshness`` are read from it only when one of these commands runs or
+shows its help.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ import json
 
 import click
 
-from .cli import _dataset_id, _friendly, _project_id, _State, _wait_succeeded
-from .feasibility.inputs import DELIVERY, FRESHNESS
+from ._common import State, friendly, wait_succeeded
+from .data import resolve_dataset_id, resolve_project_id
 
 __all__ = ["feasibility", "inputs", "portfolio"]
 
@@ -22,6 +25,20 @@ _INPUT_OPTIONS = {
     "cost_per_unit_error": "cost_per_unit_error", "status_quo_accuracy": "status_quo_accuracy",
     "status_quo_error": "status_quo_error", "delivery": "delivery", "freshness": "freshness",
 }
+
+
+class _InputChoice(click.Choice):
+    """A choice among the values ``automl_canvas.feasibility.inputs`` defines under ``name``, read on first use."""
+
+    def __init__(self, name: str):
+        self._name = name
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from ..feasibility import inputs
+
+        return tuple(getattr(inputs, self._name))
 
 
 def _input_options(fn):
@@ -35,17 +52,17 @@ def _input_options(fn):
         click.option("--cost-per-unit-error", type=float, default=None, help="Regression: cost of one unit of error."),
         click.option("--status-quo-accuracy", type=float, default=None, help="Today's accuracy, a share (0.8)."),
         click.option("--status-quo-error", type=float, default=None, help="Regression: today's mean absolute error."),
-        click.option("--delivery", type=click.Choice(DELIVERY), default=None),
-        click.option("--freshness", type=click.Choice(FRESHNESS), default=None),
+        click.option("--delivery", type=_InputChoice("DELIVERY"), default=None),
+        click.option("--freshness", type=_InputChoice("FRESHNESS"), default=None),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
     return fn
 
 
-def _save_inputs(state: _State, actor, project_id: int, given: dict):
-    from .db import session_scope
-    from .feasibility import get_inputs, set_inputs
+def _save_inputs(state: State, actor, project_id: int, given: dict):
+    from ..db import session_scope
+    from ..feasibility import get_inputs, set_inputs
 
     values = {_INPUT_OPTIONS[k]: v for k, v in given.items() if k in _INPUT_OPTIONS and v is not None}
     with session_scope(state.engine) as s:
@@ -85,21 +102,21 @@ def _print_scorecard(a) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the assessment as one JSON object.")
 @click.option("--local-worker/--no-local-worker", default=True, show_default=True)
 @click.pass_obj
-@_friendly
-def feasibility(state: _State, project, source, target, task, metric, budget, max_trials, exclude, seed, max_rows,
+@friendly
+def feasibility(state: State, project, source, target, task, metric, budget, max_trials, exclude, seed, max_rows,
                 as_json, local_worker, **given) -> None:
     """Is ML the right hammer? Score PROJECT's feasibility on a dataset and target (creates the project if new)."""
-    from .db import session_scope
-    from .feasibility import FeasibilityRequest, get_assessment, submit_feasibility
+    from ..db import session_scope
+    from ..feasibility import FeasibilityRequest, get_assessment, submit_feasibility
 
     actor = state.actor()
-    project_id = _project_id(state, actor, project)
-    dataset_id = _dataset_id(state, actor, source, project_id)
+    project_id = resolve_project_id(state, actor, project)
+    dataset_id = resolve_dataset_id(state, actor, source, project_id)
     _save_inputs(state, actor, project_id, given)
     request = FeasibilityRequest(dataset_id=dataset_id, target=target, task=task, metric=metric, budget=budget,
                                  excluded_columns=list(exclude), seed=seed, max_rows=max_rows, max_trials=max_trials)
     job = submit_feasibility(state.engine, state.settings, actor, project_id, request)
-    job = _wait_succeeded(state, job.id, "feasibility", quiet=as_json, local_worker=local_worker)
+    job = wait_succeeded(state, job.id, "feasibility", quiet=as_json, local_worker=local_worker)
     with session_scope(state.engine) as s:
         a = get_assessment(s, actor, job.result["assessment_id"])
     if as_json:
@@ -113,11 +130,11 @@ def feasibility(state: _State, project, source, target, task, metric, budget, ma
 @_input_options
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_friendly
-def inputs(state: _State, project, as_json, **given) -> None:
+@friendly
+def inputs(state: State, project, as_json, **given) -> None:
     """Show PROJECT's business inputs, or set those given (its assessments are re-scored)."""
     actor = state.actor()
-    out = _save_inputs(state, actor, _project_id(state, actor, project), given)
+    out = _save_inputs(state, actor, resolve_project_id(state, actor, project), given)
     if as_json:
         click.echo(json.dumps(out.model_dump(mode="json")))
         return
@@ -130,11 +147,11 @@ def inputs(state: _State, project, as_json, **given) -> None:
 @click.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_friendly
-def portfolio(state: _State, as_json: bool) -> None:
+@friendly
+def portfolio(state: State, as_json: bool) -> None:
     """Projects ranked by feasibility score, then expected value per month."""
-    from .db import session_scope
-    from .feasibility import portfolio as rank_projects
+    from ..db import session_scope
+    from ..feasibility import portfolio as rank_projects
 
     with session_scope(state.engine) as s:
         entries = rank_projects(s, state.actor())

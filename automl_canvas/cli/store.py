@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from .cli import _friendly, _State
+from ._common import State, friendly
 
 __all__ = ["store"]
 
@@ -25,11 +25,11 @@ def store() -> None:
 @click.option("--from", "from_url", default=None, help="Source (default: the configured store).")
 @click.option("--quiet", is_flag=True, help="Print only the summary.")
 @click.pass_obj
-@_friendly
-def migrate_cmd(state: _State, to_url: str, from_url: str | None, quiet: bool) -> None:
+@friendly
+def migrate_cmd(state: State, to_url: str, from_url: str | None, quiet: bool) -> None:
     """Copy every object to the store at --to, verifying each digest (idempotent, resumable)."""
-    from .storage import open_store
-    from .storage.migrate import expected_digests, migrate
+    from ..storage import open_store
+    from ..storage.migrate import expected_digests, migrate
 
     settings = state.settings
     source = open_store(from_url if from_url is not None else settings.store_url, settings)
@@ -44,7 +44,3 @@ def migrate_cmd(state: _State, to_url: str, from_url: str | None, quiet: bool) -
     report = migrate(source, dest, expected_digests(state.engine), progress)
     click.echo(f"{report.total} objects: {len(report.copied)} copied and verified, {len(report.skipped)} already there.")
     click.echo(f"Set AUTOML_CANVAS_STORE_URL={to_url} on every machine to use it.")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(store)
