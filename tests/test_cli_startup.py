@@ -101,3 +101,12 @@ def test_listing_jobs_imports_no_ml_library(tmp_path, pg_database_url):
     names, _ = _imported(["jobs"], env)
     assert {"sqlmodel", "automl_canvas"} <= names  # it did reach the database
     assert sorted(names & set(HEAVY)) == []
+
+
+def test_train_refuses_a_trial_count_out_of_range_before_touching_anything(tmp_path):
+    from click.testing import CliRunner
+
+    from automl_canvas.cli import main
+
+    result = CliRunner().invoke(main, ["train", str(tmp_path / "none.csv"), "--target", "y", "--max-trials", "0"])
+    assert result.exit_code == 2 and "--max-trials" in result.output and "1<=x<=10000" in result.output

@@ -39,6 +39,8 @@ def keep_pairs(values) -> dict[str, str]:
 @click.option("--favourable", default=None, metavar="VALUE",
               help="The target value that is good for the person (e.g. approved): the four-fifths rule compares its rates.")
 @click.option("--seed", type=int, default=None)
+@click.option("--max-trials", type=click.IntRange(1, 10_000), default=None,
+              help="A repeatable build: exactly this many search trials, every check run; the budget is then only a safety cap.")
 @click.option("--project", default="default", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the outcome.")
 @click.option("--wait/--no-wait", default=True, show_default=True)
@@ -46,7 +48,7 @@ def keep_pairs(values) -> dict[str, str]:
 @click.pass_obj
 @friendly
 def train(state: State, source: str, target: str, budget: str, task, metric, exclude, sensitive, favourable, seed, project, as_json,
-          wait, local_worker, keep) -> None:
+          wait, local_worker, keep, max_trials) -> None:
     """Train a model on FILE (ingested first) or on an existing dataset id."""
     from ..training.service import submit_training
     from ..training.spec import TrainingRequest
@@ -55,7 +57,7 @@ def train(state: State, source: str, target: str, budget: str, task, metric, exc
     dataset_id = resolve_dataset_id(state, actor, source, resolve_project_id(state, actor, project))
     request = TrainingRequest(
         target=target, task=task, metric=metric, budget=budget, excluded_columns=list(exclude), sensitive_columns=list(sensitive), seed=seed,
-        favourable_outcome=favourable, keep_columns=keep,
+        favourable_outcome=favourable, keep_columns=keep, max_trials=max_trials,
     )
     job = submit_training(state.engine, state.settings, actor, dataset_id, request)
     if not wait:
