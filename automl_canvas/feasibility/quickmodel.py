@@ -23,10 +23,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import KFold, StratifiedKFold
 
 from ..training.anytime import WrapUp
+from ..training.folds import make_splitter
 from ..training.metrics import score
+from ..training.phases import outputs
 from ..training.preprocess import TabularPreprocessor
 from ..training.spec import ResolvedSpec
 from ..training.trainer import DEFAULT_LEARNER, SplitRows, fit_estimator, prepare_rows
@@ -59,24 +60,11 @@ def stopped_by(trials: int, max_trials: int, wall_seconds: float, cap_seconds: f
     return "search converged"
 
 
-def _splitter(task: str, y: np.ndarray, folds: int, seed: int):
-    if task == "regression":
-        return KFold(folds, shuffle=True, random_state=seed)
-    return StratifiedKFold(max(2, min(folds, int(np.bincount(y).min()))), shuffle=True, random_state=seed)
-
-
-def _outputs(task: str, est, X: pd.DataFrame):
-    if task == "regression":
-        return None, np.asarray(est.predict(X), dtype="float64")
-    proba = np.asarray(est.predict_proba(X), dtype="float64")
-    return proba, proba.argmax(axis=1)
-
-
 def _fold_scores(spec: ResolvedSpec, learner: str, config: dict, X: pd.DataFrame, y: np.ndarray, splitter, n_jobs: int) -> list[float]:
     out = []
     for tr, te in splitter.split(X, y):
         est = fit_estimator(spec.task, learner, config, spec.seed, n_jobs, X.iloc[tr], y[tr])
-        out.append(score(spec.task, spec.metric.name, y[te], *_outputs(spec.task, est, X.iloc[te])))
+        out.append(score(spec.task, spec.metric.name, y[te], *outputs(spec.task, est, X.iloc[te])))
     return out
 
 
@@ -93,14 +81,14 @@ def fit_quick_model(df: pd.DataFrame, spec: ResolvedSpec, *, max_trials: int, n_
     X_tr, y_tr, X_val, y_val = X.iloc[rows.train_idx], y[rows.train_idx], X.iloc[rows.val_idx], y[rows.val_idx]
     X_fit, y_fit = X.iloc[rows.fit_idx], y[rows.fit_idx]
     use_cv = len(rows.fit_idx) <= cv_max_rows
-    splitter = _splitter(task, y_fit, cv_folds, seed) if use_cv else None
+    splitter = make_splitter(task, y_fit, cv_folds, seed) if use_cv else None
     progress(stage="default model")
     sign = 1.0 if metric.higher_is_better else -1.0
     if use_cv:
         default_scores = _fold_scores(spec, DEFAULT_LEARNER, {}, X_fit, y_fit, splitter, n_jobs)
     else:
         est = fit_estimator(task, DEFAULT_LEARNER, {}, seed, n_jobs, X_tr, y_tr)
-        default_scores = [score(task, metric.name, y_val, *_outputs(task, est, X_val))]
+        default_scores = [score(task, metric.name, y_val, *outputs(task, est, X_val))]
     cap = spec.budget_seconds
     progress(stage="searching", trials_done=0, max_trials=max_trials, budget_seconds=round(cap, 1))
 
@@ -134,7 +122,7 @@ def fit_quick_model(df: pd.DataFrame, spec: ResolvedSpec, *, max_trials: int, n_
         search_wins = float(diffs.mean()) > margin
     else:
         winner = fit_estimator(task, result.best_learner, result.best_config, seed, n_jobs, X_tr, y_tr)
-        search_scores = [score(task, metric.name, y_val, *_outputs(task, winner, X_val))]
+        search_scores = [score(task, metric.name, y_val, *outputs(task, winner, X_val))]
         search_wins = sign * (search_scores[0] - default_scores[0]) >= 0
     learner, config = (result.best_learner, dict(result.best_config)) if search_wins else (DEFAULT_LEARNER, {})
     if not search_wins:
