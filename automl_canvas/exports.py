@@ -42,7 +42,7 @@ def _is_text(series: pd.Series) -> bool:
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` safe to open in a spreadsheet (see the module docstring); ``frame`` is not changed."""
     out = frame.copy(deep=False)
-    for i, name in enumerate(out.columns):
+    for i in range(len(out.columns)):
         col = out.iloc[:, i]
         if not _is_text(col):
             continue

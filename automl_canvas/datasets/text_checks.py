@@ -38,7 +38,7 @@ def markup_kind(text: str, whole: bool) -> str | None:
             except ValueError:
                 pass
         nxt = stripped[1:].lstrip(" \t\r\n")[:1]
-        if stripped[0] == "{" and nxt in ('"', "}") or stripped[0] == "[" and nxt in ("{", "[", '"', "]"):
+        if (stripped[0] == "{" and nxt in ('"', "}")) or (stripped[0] == "[" and nxt in ("{", "[", '"', "]")):
             return "a JSON document"
     return None
 

@@ -143,14 +143,14 @@ def claim_next(engine: Engine, worker_id: str, lease_seconds: float, kinds: list
         if kinds:
             cond = sa.and_(cond, Job.kind.in_(kinds))
         order = (Job.priority.desc(), Job.id.asc())
-        values = dict(
-            status=JobStatus.running,
-            lease_owner=worker_id,
-            lease_token=uuid.uuid4().hex,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
-            heartbeat_at=now,
-            attempts=Job.attempts + 1,
-        )
+        values = {
+            "status": JobStatus.running,
+            "lease_owner": worker_id,
+            "lease_token": uuid.uuid4().hex,
+            "lease_expires_at": now + timedelta(seconds=lease_seconds),
+            "heartbeat_at": now,
+            "attempts": Job.attempts + 1,
+        }
         if engine.dialect.name == "postgresql":
             job_id = s.execute(
                 sa.select(Job.id).where(cond).order_by(*order).limit(1).with_for_update(skip_locked=True)

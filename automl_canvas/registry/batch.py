@@ -18,8 +18,8 @@ from ..datasets.parsing import read_table
 from ..db import session_scope
 from ..errors import ValidationError
 from .plain_language import batch_columns_report
-from .serving import score_and_log
 from .service import get_version, load_model
+from .serving import score_and_log
 
 __all__ = ["BatchResult", "predict_upload"]
 

@@ -152,10 +152,9 @@ def choose_operating_point(curve: ThresholdCurve, mode: str = DEFAULT_MODE, valu
             raise ValueError("Give a number between 1 and 100 for this choice.")
     else:
         value = None
-    if mode == "cost":
-        if cost_fp is None or cost_fn is None or cost_fp < 0 or cost_fn < 0 or (cost_fp == 0 and cost_fn == 0):
-            raise ValueError("'Cost the least' needs the project's cost of a false alarm and of a miss "
-                             "(set them in the project's business inputs).")
+    if mode == "cost" and (cost_fp is None or cost_fn is None or cost_fp < 0 or cost_fn < 0 or (cost_fp == 0 and cost_fn == 0)):
+        raise ValueError("'Cost the least' needs the project's cost of a false alarm and of a miss "
+                         "(set them in the project's business inputs).")
     i = _index(curve, mode, value, cost_fp, cost_fn)
     selection = stats_at(curve.selection_tp[i], curve.selection_fp[i], curve.selection_pos, curve.selection_neg)
     holdout = stats_at(curve.holdout_tp[i], curve.holdout_fp[i], curve.holdout_pos, curve.holdout_neg)

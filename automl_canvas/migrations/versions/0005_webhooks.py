@@ -4,11 +4,11 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-01
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import automl_canvas.db
+from alembic import op
 
+import automl_canvas.db
 
 revision = '0005'
 down_revision = '0004'

@@ -4,10 +4,10 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-08
 """
-from alembic import op
 import sqlalchemy as sa
-import automl_canvas.db
+from alembic import op
 
+import automl_canvas.db
 
 revision = '0008'
 down_revision = '0007'
