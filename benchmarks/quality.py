@@ -35,11 +35,16 @@ budget and fold count: one benchmark may span several sessions.
 
 from __future__ import annotations
 
+import os
+
+# Every system runs under the thread policy the product's job children use (set before numpy and the
+# learners load their OpenMP runtimes): spinning threads would punish whoever shares the machine.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import argparse
 import csv
 import json
 import math
-import os
 import re
 import subprocess
 import sys
@@ -50,7 +55,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from _common import (
     RESULTS,
     SHARED_NOTE,
@@ -462,7 +466,7 @@ def headline_means(by_ds: dict[str, dict[str, dict[int, float]]], tasks: dict[st
 
 
 def summarise(path: Path) -> Path:
-    records = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     runs = [r for r in records if r.get("record") == "run"]
     results = _latest_results(records)
     amlb = parse_amlb(datasets_dir() / "AMLB_PUBLISHED_SCORES.md")
