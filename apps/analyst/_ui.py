@@ -23,8 +23,21 @@ from automl_canvas.projects import get_project
 from automl_canvas.registry.plain_language import version_status_label
 from automl_canvas.registry.service import get_version, list_versions
 
-__all__ = ["db", "deployed_health", "evidence_or_none", "evidence_waiting_words", "page", "performance_detail", "pick_dataset", "pick_version",
-           "require_project", "saved_upload", "user", "version_label", "ROLES"]
+__all__ = [
+    "ROLES",
+    "db",
+    "deployed_health",
+    "evidence_or_none",
+    "evidence_waiting_words",
+    "page",
+    "performance_detail",
+    "pick_dataset",
+    "pick_version",
+    "require_project",
+    "saved_upload",
+    "user",
+    "version_label",
+]
 
 PROJECT, DATASET, VERSION = "project_id", "dataset_id", "version_id"
 

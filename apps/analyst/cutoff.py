@@ -11,8 +11,12 @@ import streamlit as st
 from apps.analyst._ui import db
 from apps.common import friendly
 from automl_canvas.models import ModelVersionPublic, UserPublic
-from automl_canvas.registry.operating_point import (can_change_operating_point, operating_point_choices,
-                                                    preview_operating_point, set_operating_point)
+from automl_canvas.registry.operating_point import (
+    can_change_operating_point,
+    operating_point_choices,
+    preview_operating_point,
+    set_operating_point,
+)
 
 __all__ = ["render_cutoff"]
 

@@ -96,7 +96,8 @@ def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    # a handler runs after the except block has ended: the exception is passed, not read from sys.exc_info()
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "Something went wrong on the server; it has been logged. "
                           "Try again, and tell an administrator if it keeps happening.")
 

@@ -7,8 +7,22 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-__all__ = ["ApproveIn", "CommentIn", "DecisionIn", "DeploymentIn", "ExplainIn", "FeedbackIn", "PushPredictionsIn", "RetrainIn", "PredictIn", "RevokeIn", "RollbackIn",
-           "ShareIn", "VersionSummary", "WebhookIn"]
+__all__ = [
+    "ApproveIn",
+    "CommentIn",
+    "DecisionIn",
+    "DeploymentIn",
+    "ExplainIn",
+    "FeedbackIn",
+    "PredictIn",
+    "PushPredictionsIn",
+    "RetrainIn",
+    "RevokeIn",
+    "RollbackIn",
+    "ShareIn",
+    "VersionSummary",
+    "WebhookIn",
+]
 
 _ID = {"ge": 1, "le": 2_147_483_647}
 

@@ -37,7 +37,7 @@ def show_error(exc: BaseException, doing: str = "doing that") -> None:
         hint = _NEXT_STEP.get(exc.code, "")
         st.error(f"{exc.message} {hint}".strip())
     else:
-        log.exception("unexpected error while %s", doing)
+        log.error("unexpected error while %s", doing, exc_info=exc)
         st.error(f"Something went wrong on our side while {doing}. Nothing was changed; try again, "
                  "and tell your administrator if it keeps happening.")
 
@@ -46,7 +46,7 @@ def show_error(exc: BaseException, doing: str = "doing that") -> None:
 def friendly(doing: str = "doing that") -> Iterator[None]:
     try:
         yield
-    except Exception as exc:  # noqa: BLE001 - the whole point: no traceback reaches a person
+    except Exception as exc:
         if _control_flow(exc):
             raise
         show_error(exc, doing)

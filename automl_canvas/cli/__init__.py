@@ -14,6 +14,7 @@ database and the ML stack are imported inside the command that needs them, so
 - ``feasibility``: feasibility, inputs, portfolio
 - ``monitoring``: monitor …         - ``store``: store …
 - ``accounts``: users …, tokens …   - ``governance``: review …, deployments …, audit …
+- ``members``: members … (who belongs to a project)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from . import (
     feasibility,
     governance,
     jobs,
+    members,
     monitoring,
     serve,
     store,
@@ -53,7 +55,7 @@ for _command in (
     jobs.jobs, jobs.cancel, versions.models, versions.cutoff, versions.predict, versions.reproduce,
     evidence.evidence, evidence.mitigate, feasibility.feasibility, feasibility.inputs, feasibility.portfolio,
     monitoring.monitor, store.store, accounts.users, accounts.tokens, governance.review, governance.deployments,
-    governance.audit,
+    governance.audit, members.members,
 ):
     main.add_command(_command)
 del _command

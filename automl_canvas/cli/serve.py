@@ -143,13 +143,15 @@ def _seed_demo(state: State) -> None:
     from ..auth.users import get_user
     from ..db import session_scope
     from ..models import Project, ProjectCreate
-    from ..projects import create_project
+    from ..projects import add_member, create_project
 
     with session_scope(state.engine) as s:
         created = seed_demo_users(s, state.settings)
         if s.exec(select(Project).where(Project.name == "Customer churn")).first() is None:
-            create_project(s, get_user(s, "ana"), ProjectCreate(
+            ana = get_user(s, "ana")
+            project = create_project(s, ana, ProjectCreate(
                 name="Customer churn", question="Which customers will cancel in the next month?",
                 decision="Who gets a retention call", success_criterion="Catch most churners among the customers we call"))
+            add_member(s, ana, project.id, "max", "viewer")  # the manager follows the project (projects are private)
     for name, password in created.items():
         click.echo(f"demo user {name}: password (shown once) {password}")

@@ -18,10 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ..auth.policy import require
+from ..auth.resources import Access, dataset_for, project_for
 from ..config import Settings
 from ..db import session_scope
-from ..errors import DatasetValidationError, NotFoundError
-from ..models import Dataset, DatasetPublic, Project
+from ..errors import DatasetValidationError
+from ..models import Dataset, DatasetPublic
 from ..storage import get_store, key_digest, sha256_file
 from .parsing import read_table
 from .profiling import profile_frame
@@ -40,12 +41,10 @@ def _check_size(path: Path, settings: Settings) -> int:
 
 
 def ingest_file(engine: Engine, settings: Settings, actor, project_id: int, path: Path, filename: str | None = None) -> DatasetPublic:
-    require(actor, "dataset.ingest")
     path = Path(path)
     filename = filename or path.name
     with session_scope(engine) as s:
-        if s.get(Project, project_id) is None:
-            raise NotFoundError(f"Project {project_id} does not exist.")
+        project_for(s, actor, "dataset.ingest", project_id)  # editors and owners of the project
     size = _check_size(path, settings)
     digest = sha256_file(path)
     with session_scope(engine) as s:
@@ -111,19 +110,17 @@ def _referenced(engine: Engine, rel: str) -> bool:
 
 
 def get_dataset(session: Session, actor, dataset_id: int) -> DatasetPublic:
-    require(actor, "dataset.read")
-    row = session.get(Dataset, dataset_id)
-    if row is None:
-        raise NotFoundError(f"Dataset {dataset_id} does not exist.")
-    return DatasetPublic.model_validate(row)
+    return DatasetPublic.model_validate(dataset_for(session, actor, "dataset.read", dataset_id))
 
 
 def list_datasets(session: Session, actor, project_id: int | None = None) -> list[DatasetPublic]:
+    """The datasets the actor may see (of one project: NotFound when the actor may not see the project)."""
     require(actor, "dataset.read")
     stmt = select(Dataset).order_by(Dataset.id)
     if project_id is not None:
+        project_for(session, actor, "dataset.read", project_id)
         stmt = stmt.where(Dataset.project_id == project_id)
-    return [DatasetPublic.model_validate(d) for d in session.exec(stmt)]
+    return [DatasetPublic.model_validate(d) for d in Access(session, actor).filter("dataset.read", session.exec(stmt), "dataset")]
 
 
 def _stored_file(settings: Settings, dataset: DatasetPublic) -> Path:

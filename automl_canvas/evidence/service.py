@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, delete, select
 
 from ..auth.policy import require
+from ..auth.resources import version_for
 from ..config import Settings
 from ..datasets.service import get_dataset, load_frame
 from ..db import session_scope
@@ -22,7 +23,7 @@ from ..errors import NotFoundError, ValidationError
 from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
-from ..models import COMPUTED_EVIDENCE_KINDS, Evidence, EvidencePublic, JobPublic, User, UserPublic
+from ..models import COMPUTED_EVIDENCE_KINDS, Evidence, EvidencePublic, JobPublic, ModelVersionPublic, User, UserPublic
 from ..registry.service import get_version, load_model, version_threshold
 from ..serialization import json_safe
 from . import store
@@ -45,9 +46,8 @@ def enqueue_evidence(session: Session, settings: Settings, *, version_id: int, p
 
 def submit_evidence(engine: Engine, settings: Settings, actor, version_id: int, candidate: int = 0) -> JobPublic:
     """Compute (again) the evidence of a version, or explain leaderboard candidate ``candidate``."""
-    require(actor, "evidence.compute")
-    with session_scope(engine) as s:
-        version = get_version(s, actor, version_id)
+    with session_scope(engine) as s:  # the project's editors, and reviewers
+        version = ModelVersionPublic.model_validate(version_for(s, actor, "evidence.compute", version_id))
         if candidate:
             from ..training.refit import candidate_config
 

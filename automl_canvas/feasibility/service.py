@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from ..auth.policy import require
+from ..auth.policy import allowed, require
+from ..auth.resources import Access, project_for
 from ..config import Settings
 from ..datasets.service import get_dataset, load_columns, load_frame
 from ..db import session_scope, utcnow
@@ -96,8 +97,7 @@ def _latest_task(session: Session, project_id: int) -> str | None:
 
 
 def get_inputs(session: Session, actor, project_id: int) -> BusinessInputsPublic:
-    require(actor, "feasibility.read")
-    project = _project(session, project_id)
+    project = project_for(session, actor, "feasibility.read", project_id)
     inputs, updated = _stored_inputs(session, project)
     return BusinessInputsPublic(project_id=project_id, inputs=inputs, missing=missing_inputs(inputs, _latest_task(session, project_id)),
                                 updated_at=updated)
@@ -110,8 +110,7 @@ def set_inputs(session: Session, actor, project_id: int, values: dict[str, Any] 
     The project's stored assessments are re-scored with the new inputs (and the
     rules each was scored with), so the portfolio never shows a stale number.
     """
-    require(actor, "feasibility.inputs")
-    project = _project(session, project_id)
+    project = project_for(session, actor, "feasibility.inputs", project_id)  # editors and owners
     current, _ = _stored_inputs(session, project)
     given = values.model_dump(exclude_unset=True) if isinstance(values, BusinessInputs) else dict(values)
     merged = parse_inputs({**({} if replace else current.model_dump()), **given})
@@ -143,7 +142,7 @@ def submit_feasibility(engine: Engine, settings: Settings, actor, project_id: in
     if request.max_rows is not None and request.max_rows < MIN_SAMPLE_ROWS:
         raise ValidationError(f"A sample of {request.max_rows} rows is too small to judge anything; use at least {MIN_SAMPLE_ROWS}.")
     with session_scope(engine) as s:
-        _project(s, project_id)
+        project_for(s, actor, "feasibility.run", project_id)  # editors and owners
         dataset = get_dataset(s, actor, request.dataset_id)
     if dataset.project_id != project_id:
         raise ValidationError(f"Dataset {dataset.id} belongs to another project (project {dataset.project_id}); "
@@ -213,14 +212,13 @@ def run_feasibility_job(ctx: JobContext) -> None:
 def get_assessment(session: Session, actor, assessment_id: int) -> FeasibilityPublic:
     require(actor, "feasibility.read")
     row = session.get(FeasibilityAssessment, assessment_id)
-    if row is None:
+    if row is None or not allowed(actor, "feasibility.read", Access(session, actor).project(row.project_id)):
         raise NotFoundError(f"Feasibility assessment {assessment_id} does not exist.")
     return FeasibilityPublic.model_validate(row)
 
 
 def list_assessments(session: Session, actor, project_id: int) -> list[FeasibilityPublic]:
-    require(actor, "feasibility.read")
-    _project(session, project_id)
+    project_for(session, actor, "feasibility.read", project_id)
     rows = session.exec(select(FeasibilityAssessment).where(FeasibilityAssessment.project_id == project_id)
                         .order_by(FeasibilityAssessment.id.desc()))
     return [FeasibilityPublic.model_validate(r) for r in rows]
@@ -235,13 +233,13 @@ def latest_assessment(session: Session, actor, project_id: int) -> FeasibilityPu
 
 
 def portfolio(session: Session, actor, *, include_archived: bool = False) -> list[PortfolioEntry]:
-    """Every project with its latest assessment, ranked by score, then expected value (unassessed last)."""
+    """Every project the actor may see, with its latest assessment, ranked by score, then expected value (unassessed last)."""
     require(actor, "portfolio.read")
     latest: dict[int, FeasibilityAssessment] = {}
     for row in session.exec(select(FeasibilityAssessment).order_by(FeasibilityAssessment.id)):
         latest[row.project_id] = row
     entries = []
-    for p in session.exec(select(Project).order_by(Project.id)):
+    for p in Access(session, actor).filter("project.read", session.exec(select(Project).order_by(Project.id)), "project"):
         if p.archived and not include_archived:
             continue
         a = latest.get(p.id)

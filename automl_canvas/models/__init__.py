@@ -6,6 +6,7 @@ from .deployments import DEPLOYMENT_STATUSES, Deployment, DeploymentPublic
 from .evidence import COMPUTED_EVIDENCE_KINDS, EVIDENCE_KINDS, Evidence, EvidencePublic
 from .feasibility import BusinessInputsRow, FeasibilityAssessment, FeasibilityPublic
 from .jobs import JOB_TRANSITIONS, TERMINAL_STATUSES, Job, JobPublic, JobStatus
+from .members import PROJECT_ROLES, ProjectMember, ProjectMemberPublic
 from .model_versions import ModelVersion, ModelVersionPublic
 from .monitoring import (MONITORING_STATUSES, PREDICTION_SOURCES, MonitoringCheck, MonitoringCheckPublic,
                          MonitoringSchedule, PredictionLog)
@@ -52,8 +53,11 @@ __all__ = [
     "MonitoringSchedule",
     "PREDICTION_SOURCES",
     "PredictionLog",
+    "PROJECT_ROLES",
     "Project",
     "ProjectCreate",
+    "ProjectMember",
+    "ProjectMemberPublic",
     "ProjectPublic",
     "User",
     "UserPublic",

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..audit import append
-from ..auth.policy import require
+from ..auth.resources import version_for
 from ..config import Settings
 from ..datasets.parsing import read_table
 from ..db import utcnow
@@ -110,7 +110,7 @@ def _check_items(items: Any, settings: Settings, what: str) -> list[dict[str, An
 
 def record_feedback(session: Session, settings: Settings, actor, version_id: int, items: Any) -> dict[str, Any]:
     """Store true outcomes: ``items`` are {request_id, row (default 0), actual}."""
-    require(actor, "monitoring.feedback")
+    version_for(session, actor, "monitoring.feedback", version_id)
     version = monitored_version(session, version_id)
     items = _check_items(items, settings, "feedback")
     classes = _classes(version)
@@ -161,7 +161,7 @@ def record_feedback(session: Session, settings: Settings, actor, version_id: int
 def feedback_from_file(session: Session, settings: Settings, actor, version_id: int, path: Path,
                        filename: str | None = None) -> dict[str, Any]:
     """Feedback as a CSV/Excel/Parquet file: columns request_id, actual (or the model's target name), optional row."""
-    require(actor, "monitoring.feedback")
+    version_for(session, actor, "monitoring.feedback", version_id)
     version = monitored_version(session, version_id)
     frame = read_table(Path(path), filename or Path(path).name, max_bytes=settings.max_upload_bytes,
                        max_columns=settings.max_columns, min_rows=1)
@@ -186,7 +186,7 @@ def feedback_from_file(session: Session, settings: Settings, actor, version_id: 
 
 def push_predictions(session: Session, settings: Settings, actor, version_id: int, items: Any) -> dict[str, Any]:
     """Prediction records served elsewhere: {request_id, row, inputs, prediction, probabilities?} each."""
-    require(actor, "monitoring.push")
+    version_for(session, actor, "monitoring.push", version_id)
     version = monitored_version(session, version_id)
     items = _check_items(items, settings, "predictions")
     classes = _classes(version)

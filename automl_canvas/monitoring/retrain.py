@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ..audit import append
-from ..auth.policy import require
+from ..auth.resources import version_for
 from ..config import Settings
 from ..datasets.service import get_dataset, ingest_file, load_frame
 from ..db import session_scope
@@ -83,14 +83,12 @@ def _alert(session: Session, version_id: int, alert_event_id: int | None) -> dic
 def retrain_from_feedback(engine: Engine, settings: Settings, actor, version_id: int,
                           alert_event_id: int | None = None) -> dict[str, Any]:
     """Queue the retraining job; returns {job, dataset_id, feedback_rows, original_rows}."""
-    require(actor, "monitoring.retrain")
-    from ..review.service import require_builder_of
     from ..training.retrain import request_from_version
     from ..training.service import submit_training
 
     with session_scope(engine) as s:
+        version_for(s, actor, "monitoring.retrain", version_id)  # editors and owners of its project
         version = monitored_version(s, version_id)
-        require_builder_of(s, actor, version, "retrain")
         alert = _alert(s, version_id, alert_event_id)
         public = ModelVersionPublic.model_validate(version)
         dataset = get_dataset(s, actor, version.dataset_id)

@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 
 from ..audit import list_events
 from ..auth.policy import require
+from ..auth.resources import Access, version_for
 from ..config import Settings
 from ..db import session_scope, utcnow
-from ..errors import NotFoundError
 from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.periodic import Periodic
@@ -67,8 +67,8 @@ def _enqueue(session: Session, settings: Settings, version: ModelVersion, create
 
 def submit_check(engine: Engine, settings: Settings, actor, version_id: int) -> JobPublic:
     """Check a deployed version now (a job; the dashboard polls it)."""
-    require(actor, "monitoring.check")
     with session_scope(engine) as s:
+        version_for(s, actor, "monitoring.check", version_id)
         version = monitored_version(s, version_id)
         return JobPublic.model_validate(_enqueue(s, settings, version, actor.id))
 
@@ -116,14 +116,12 @@ def _deployed_ever(session: Session, version_id: int) -> bool:
 
 def version_health(session: Session, actor, version_id: int) -> dict[str, Any]:
     """The analyst's badge: still accurate / needs attention / not checked yet / waiting for data / not deployed."""
-    require(actor, "monitoring.read")
-    if session.get(ModelVersion, version_id) is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
+    version_for(session, actor, "monitoring.read", version_id)
     return {"version_id": version_id, **_health(_latest_check(session, version_id), _deployed_ever(session, version_id))}
 
 
 def list_checks(session: Session, actor, version_id: int, limit: int = 100) -> list[MonitoringCheckPublic]:
-    require(actor, "monitoring.read")
+    version_for(session, actor, "monitoring.read", version_id)
     rows = session.exec(select(MonitoringCheck).where(MonitoringCheck.version_id == version_id)
                         .order_by(MonitoringCheck.id.desc()).limit(max(1, min(limit, 1000)))).all()
     return [MonitoringCheckPublic.model_validate(r) for r in rows]
@@ -140,7 +138,7 @@ def _log_summary(session: Session, version_id: int) -> dict[str, Any]:
 
 def monitoring_overview(session: Session, actor, version_id: int, limit: int = 100) -> dict[str, Any]:
     """Everything the Monitoring page shows for one version: health, log counts, checks over time, alerts."""
-    require(actor, "monitoring.read")
+    version_for(session, actor, "monitoring.read", version_id)
     version = monitored_version(session, version_id)
     checks = list_checks(session, actor, version_id, limit)
     alerts = [e for e in list_events(session, actions=["monitoring.alert"], subject_type="model_version",
@@ -163,7 +161,8 @@ def monitored_versions(session: Session, actor) -> list[dict[str, Any]]:
     require(actor, "monitoring.read")
     ids = session.exec(select(Deployment.version_id).distinct()).all()
     out = []
-    for v in session.exec(select(ModelVersion).where(ModelVersion.id.in_(ids)).order_by(ModelVersion.id.desc())).all():
+    rows = session.exec(select(ModelVersion).where(ModelVersion.id.in_(ids)).order_by(ModelVersion.id.desc())).all()
+    for v in Access(session, actor).filter("monitoring.read", rows, "version"):
         out.append({"version_id": v.id, "project_id": v.project_id, "version": v.version, "status": v.status,
                     "metric": v.metric, "holdout_score": v.holdout_score,
                     "health": _health(_latest_check(session, v.id), True)})

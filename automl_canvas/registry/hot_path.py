@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from ..auth.resources import NeedsLookup
 from ..config import Settings
 from ..db import session_scope
 from ..serialization import json_safe
@@ -154,7 +155,10 @@ class ServingState:
         request_id = check_request_id(request_id) if request_id is not None else new_request_id()
         require_predict(actor)
         version = self.version(version_id, io=io)
-        check_serving_access(actor, version)  # (the frame path's order, so the same error wins)
+        try:
+            check_serving_access(actor, version)  # (the frame path's order, so the same error wins)
+        except NeedsLookup:  # the caller's project membership decides: the frame path reads it
+            return None
         needed = check_records(version.feature_schema, records, self.settings.predict_max_rows)
         if explain or len(records) != 1:
             return None

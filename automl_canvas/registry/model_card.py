@@ -14,10 +14,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ..auth.policy import require
+from ..auth.resources import version_for
 from ..config import Settings
-from ..errors import NotFoundError
-from ..models import Dataset, Deployment, Evidence, ModelVersion, Project, ReviewDecision, User
+from ..models import Dataset, Deployment, Evidence, Project, ReviewDecision, User
 from ..serialization import json_safe
 from .grade import grade_version
 
@@ -40,10 +39,7 @@ def _name(session: Session, user_id: int | None) -> str | None:
 
 
 def build_model_card(session: Session, settings: Settings, actor, version_id: int) -> dict[str, Any]:
-    require(actor, "model.read")
-    v = session.get(ModelVersion, version_id)
-    if v is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
+    v = version_for(session, actor, "model.read", version_id)
     project = session.get(Project, v.project_id)
     dataset = session.get(Dataset, v.dataset_id)
     evidence = _evidence(session, version_id)
@@ -76,6 +72,7 @@ def build_model_card(session: Session, settings: Settings, actor, version_id: in
                     "baseline": v.baseline_score, "default_model": v.default_model_score,
                     "validation": v.validation_score, "grade": grade.grade, "lift_over_baseline": grade.lift,
                     "grade_reason": grade.reason},
+        "how_it_was_built": _how_built(recipe),
         "operating_point": _operating_point(v),
         "fairness": {"computed": fairness is not None, "findings": fairness_findings},
         "top_drivers": explanations.summary.get("top_features", []) if explanations else [],
@@ -95,6 +92,16 @@ def build_model_card(session: Session, settings: Settings, actor, version_id: in
     return json_safe(card)
 
 
+def _how_built(recipe: dict[str, Any]) -> dict[str, Any]:
+    """What was delivered and on what evidence it was chosen (docs/training.md)."""
+    members = (recipe.get("hyperparameters") or {}).get("members") if recipe.get("learner") == "weighted_ensemble" else None
+    return {"kind": recipe.get("delivered_kind") or ("default" if recipe.get("learner") == "hist_gradient_boosting_default" else "single"),
+            "members": [{"learner": m.get("learner"), "weight": m.get("weight")} for m in members or []],
+            "chosen_on": recipe.get("model_selection"), "fresh_folds": recipe.get("fresh_folds"),
+            "delivered_model_fit_on": recipe.get("delivered_model_fit_on"),
+            "evidence_from": "the same recipe fitted on the train and validation rows (the holdout was never trained on)"}
+
+
 def _operating_point(v) -> dict[str, Any] | None:
     """The cut-off the model decides at and its holdout numbers (binary), without the stored curve."""
     point = v.operating_point
@@ -107,6 +114,19 @@ def _fmt(x: Any) -> str:
     if isinstance(x, float):
         return f"{x:.4f}"
     return "—" if x in (None, "") else str(x)
+
+
+def _built_lines(b: dict[str, Any]) -> list[str]:
+    lines = []
+    if b.get("members"):
+        lines.append("A weighted ensemble: " + ", ".join(f"{m['learner']} × {_fmt(m['weight'])}" for m in b["members"])
+                     + " (raw scores added with these weights).")
+    elif b.get("kind") == "default":
+        lines.append("The default HistGradientBoosting model (nothing beat it beyond noise).")
+    lines.append(f"Chosen on: {_fmt(b.get('chosen_on'))}")
+    lines.append(f"Delivered model fit on: {_fmt(b.get('delivered_model_fit_on'))}; holdout numbers and evidence come from "
+                 "the same recipe fitted on the train and validation rows.")
+    return lines
 
 
 def _sections(card: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -124,6 +144,7 @@ def _sections(card: dict[str, Any]) -> list[tuple[str, list[str]]]:
         ("Metrics against baseline", [f"{met['metric']} on the holdout: {_fmt(met['holdout'])} (baseline {_fmt(met['baseline'])}, "
                                       f"default model {_fmt(met['default_model'])})",
                                       f"Grade: {met['grade']} — {met['grade_reason']}"]),
+        ("How it was built", _built_lines(card.get("how_it_was_built") or {})),
         ("Operating point", [card["operating_point"]["sentence"], f"Cut-off: {_fmt(card['operating_point']['threshold'])} "
                              f"(chosen as '{card['operating_point']['mode']}' on {card['operating_point']['chosen_on']})"]
          if card.get("operating_point") else ["Not a yes/no model: it outputs the most likely class or a number."]),

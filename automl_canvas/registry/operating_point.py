@@ -15,9 +15,9 @@ from typing import Any
 from sqlmodel import Session
 
 from ..audit import append
-from ..auth.policy import require
-from ..errors import InvalidTransitionError, NotFoundError, ValidationError
-from ..models import BusinessInputsRow, ModelVersion, ModelVersionPublic
+from ..auth.resources import version_for
+from ..errors import InvalidTransitionError, ValidationError
+from ..models import BusinessInputsRow, ModelVersionPublic
 from ..serialization import json_safe
 from ..training.operating_point import MODES, ThresholdCurve, choose_operating_point, decision_metrics
 
@@ -62,22 +62,13 @@ def _choose(session: Session, version, actor, mode: str, value: float | None) ->
 
 def preview_operating_point(session: Session, actor, version_id: int, mode: str, value: float | None = None) -> dict[str, Any]:
     """What a choice would do (threshold, holdout numbers, sentence), without saving it."""
-    require(actor, "model.read")
-    version = session.get(ModelVersion, version_id)
-    if version is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
+    version = version_for(session, actor, "model.read", version_id)
     return _choose(session, version, actor, mode, value)
 
 
 def set_operating_point(session: Session, actor, version_id: int, mode: str, value: float | None = None) -> ModelVersionPublic:
     """Apply a new choice to a draft (or changes-requested) binary version and return it."""
-    require(actor, "model.operating_point")
-    from ..review.service import require_builder_of
-
-    version = session.get(ModelVersion, version_id)
-    if version is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
-    require_builder_of(session, actor, version, "change the cut-off of")
+    version = version_for(session, actor, "model.operating_point", version_id)  # editors and owners of its project
     if version.task == "binary" and version.status not in EDITABLE_STATES:
         raise InvalidTransitionError(
             f"Version {version_id} is {version.status.replace('_', ' ')}: its cut-off is part of what is reviewed. "

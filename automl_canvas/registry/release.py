@@ -1,6 +1,6 @@
 """What deployment tooling may take: the approved bytes, and proof that a digest was approved.
 
-Two rules live here, not in the API door:
+Two rules apply here (both in automl_canvas/auth/policy.py), not in the API door:
 
 * a deployer downloads an artifact only while its version is approved or
   deployed (scientists and admins may fetch any version, e.g. to reproduce it);
@@ -20,7 +20,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ..auth.policy import require
+from ..auth.policy import RELEASED_STATES, require
+from ..auth.resources import Access, version_for
 from ..config import Settings
 from ..errors import IntegrityError, NotFoundError, PermissionDeniedError, ValidationError
 from ..models import ModelVersion, ModelVersionPublic, ReviewDecision, User
@@ -28,8 +29,6 @@ from .artifacts import artifact_path, sha256_file
 
 __all__ = ["RELEASED_STATES", "ArtifactDownload", "check_approval", "open_artifact_for_download"]
 
-#: States whose artifact counts as released (what deployers may fetch and admission checks accept).
-RELEASED_STATES = ("approved", "deployed")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -44,14 +43,7 @@ class ArtifactDownload:
 
 def open_artifact_for_download(session: Session, settings: Settings, actor, version_id: int) -> ArtifactDownload:
     """The verified artifact file of a version, if ``actor`` may take it."""
-    require(actor, "model.download")
-    row = session.get(ModelVersion, version_id)
-    if row is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
-    if row.status not in RELEASED_STATES and not actor.role_set & {"scientist", "admin"}:
-        raise PermissionDeniedError(
-            f"Version {version_id} is {row.status}; deployers may download only approved or deployed versions.",
-            details={"version_id": version_id, "status": row.status})
+    row = version_for(session, actor, "model.download", version_id)  # the state rule: auth/policy.py downloadable
     path = artifact_path(settings, row.artifact_path)
     if not path.exists():
         raise NotFoundError(f"The artifact of version {version_id} is missing from the artifact store.")
@@ -76,6 +68,8 @@ def check_approval(session: Session, actor, sha256: str) -> dict:
     rows = session.exec(select(ModelVersion).where(ModelVersion.artifact_sha256 == digest,
                                                    ModelVersion.status.in_(RELEASED_STATES))
                         .order_by(ModelVersion.id.desc())).all()
+    # a version the caller may not see answers like no version at all (analysts: their projects only)
+    rows = Access(session, actor).filter("approval.check", rows, "version")
     if not rows:
         raise PermissionDeniedError(f"No approved or deployed model version has the sha256 {digest[:12]}…; do not admit it.",
                                     details={"sha256": digest, "approved": False})

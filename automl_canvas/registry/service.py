@@ -13,11 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ..auth.policy import require
+from ..auth.resources import Access, project_for, version_for
 from ..config import Settings
 from ..datasets.parsing import read_table
 from ..datasets.service import get_dataset, load_frame
 from ..db import session_scope
-from ..errors import NotFoundError, ValidationError
+from ..errors import ValidationError
 from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
@@ -29,13 +30,16 @@ __all__ = ["append_predictions", "attach_predictions", "get_version", "list_vers
 
 
 def list_versions(session: Session, actor, project_id: int | None = None, status: str | None = None) -> list[ModelVersionPublic]:
+    """The versions the actor may see (of one project: NotFound when the actor may not see the project)."""
     require(actor, "model.read")
     stmt = select(ModelVersion).order_by(ModelVersion.id)
     if project_id is not None:
+        project_for(session, actor, "model.read", project_id)
         stmt = stmt.where(ModelVersion.project_id == project_id)
     if status is not None:
         stmt = stmt.where(ModelVersion.status == status)
-    return [ModelVersionPublic.model_validate(v) for v in session.exec(stmt)]
+    rows = Access(session, actor).filter("model.read", session.exec(stmt), "version")
+    return [ModelVersionPublic.model_validate(v) for v in rows]
 
 
 def next_version_number(session: Session, project_id: int) -> int:
@@ -45,11 +49,7 @@ def next_version_number(session: Session, project_id: int) -> int:
 
 
 def get_version(session: Session, actor, version_id: int) -> ModelVersionPublic:
-    require(actor, "model.read")
-    row = session.get(ModelVersion, version_id)
-    if row is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
-    return ModelVersionPublic.model_validate(row)
+    return ModelVersionPublic.model_validate(version_for(session, actor, "model.read", version_id))
 
 
 _LOADED: OrderedDict[tuple[str, str], Any] = OrderedDict()
@@ -141,9 +141,8 @@ def reproduce_version(engine: Engine, settings: Settings, actor, version_id: int
 
 
 def submit_reproduce(engine: Engine, settings: Settings, actor, version_id: int) -> JobPublic:
-    require(actor, "model.reproduce")
     with session_scope(engine) as s:
-        version = get_version(s, actor, version_id)
+        version = version_for(s, actor, "model.reproduce", version_id)
         check_quota(s, settings, actor)
         job = queue.enqueue(
             s,

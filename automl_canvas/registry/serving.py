@@ -1,7 +1,8 @@
 """Predictions for deployment tooling and scripts: records in, predictions out.
 
-Rules (the API door only translates): scientists may score any version (to
-test it); everyone else only an approved or deployed one.  Input records are
+Rules (auth/policy.py; the API door only translates): scientists may score any
+version they can see (to test it); everyone else only an approved or deployed
+one - analysts of their own projects, deployment tooling of any.  Input records are
 checked against the version's feature schema first, and every bad field of
 every row is named at once (row, field, problem), so a caller fixes them in one
 go.  The model comes from the in-process cache in :func:`load_model` (verified
@@ -20,20 +21,22 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ..auth.policy import require
+from ..auth.resources import Access, VersionRef
 from ..config import Settings
 from ..datasets.parsing import read_table
 from ..db import session_scope
-from ..errors import NotFoundError, PermissionDeniedError, ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..models import ModelVersion
 from ..serialization import json_safe
-from .release import RELEASED_STATES
 from .service import attach_predictions, load_model
 
 __all__ = ["check_records", "check_serving_access", "confidence_label", "predict_batch_file", "predict_records",
            "require_predict", "score_and_log", "serving_fields", "validate_records"]
 
 _COLUMNS = (ModelVersion.id, ModelVersion.status, ModelVersion.task, ModelVersion.target, ModelVersion.artifact_path,
-            ModelVersion.artifact_sha256, ModelVersion.feature_schema, ModelVersion.operating_point)
+            ModelVersion.artifact_sha256, ModelVersion.feature_schema, ModelVersion.operating_point,
+            # what the access rule needs (auth/policy.py)
+            ModelVersion.project_id, ModelVersion.shared_by_id, ModelVersion.created_by_id, ModelVersion.parent_version_id)
 
 
 def confidence_label(probability: float) -> str:
@@ -48,16 +51,13 @@ def _serving_version(session: Session, actor, version_id: int) -> SimpleNamespac
     """The few fields scoring needs (not the whole leaderboard), after the access rule."""
     require_predict(actor)
     version = serving_fields(session, version_id)
-    check_serving_access(actor, version)
+    check_serving_access(actor, version, session)
     return version
 
 
 def require_predict(actor) -> None:
-    """The role rule: scientists may score any version, everyone else needs 'model.predict_approved'."""
-    if "scientist" in actor.role_set:
-        require(actor, "model.predict")
-    else:
-        require(actor, "model.predict_approved")
+    """The role rule ('model.predict_approved' in auth/policy.py), before anything is read."""
+    require(actor, "model.predict_approved")
 
 
 def serving_fields(session: Session, version_id: int) -> SimpleNamespace:
@@ -68,12 +68,14 @@ def serving_fields(session: Session, version_id: int) -> SimpleNamespace:
     return SimpleNamespace(**{c.key: v for c, v in zip(_COLUMNS, row)})
 
 
-def check_serving_access(actor, version) -> None:
-    """The state rule: only approved or deployed versions serve, except to scientists testing one."""
-    if version.status not in RELEASED_STATES and "scientist" not in actor.role_set:
-        raise PermissionDeniedError(
-            f"Version {version.id} is {version.status}; only approved or deployed versions serve predictions "
-            "(scientists may test any version).", details={"version_id": version.id, "status": version.status})
+def check_serving_access(actor, version, session: Session | None = None) -> None:
+    """The serving rule ('model.predict_approved' in auth/policy.py): who may see the version (NotFound otherwise),
+    then only approved or deployed versions serve, except to scientists testing one.
+
+    Without ``session`` (the hot path's cached fields) a decision that needs the database - an analyst's project
+    membership - raises :class:`~automl_canvas.auth.resources.NeedsLookup`; the caller asks again with one.
+    """
+    require(actor, "model.predict_approved", VersionRef(Access(session, actor) if session is not None else None, version))
 
 
 def _field_problem(kind: str, value: Any) -> str | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from ..audit import append
-from ..auth.policy import require
-from ..errors import NotFoundError, ValidationError
-from ..models import Comment, CommentPublic, ModelVersion, User
+from ..auth.resources import version_for
+from ..errors import ValidationError
+from ..models import Comment, CommentPublic, User
 
 __all__ = ["add_comment", "add_comment_row", "list_comments"]
 
@@ -21,9 +21,7 @@ def add_comment_row(session: Session, actor, version_id: int, body: str) -> Comm
 
 
 def add_comment(session: Session, actor, version_id: int, body: str) -> CommentPublic:
-    require(actor, "review.comment")
-    if session.get(ModelVersion, version_id) is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
+    version_for(session, actor, "review.comment", version_id)  # editors of its project, and reviewers
     body = (body or "").strip()
     if not body:
         raise ValidationError("A comment cannot be empty.")
@@ -33,9 +31,7 @@ def add_comment(session: Session, actor, version_id: int, body: str) -> CommentP
 
 
 def list_comments(session: Session, actor, version_id: int) -> list[CommentPublic]:
-    require(actor, "review.read")
-    if session.get(ModelVersion, version_id) is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
+    version_for(session, actor, "review.read", version_id)
     rows = session.exec(select(Comment, User.username).join(User, User.id == Comment.author_id)
                         .where(Comment.version_id == version_id).order_by(Comment.created_at, Comment.id)).all()
     return [CommentPublic(**c.model_dump(), author_name=name) for c, name in rows]

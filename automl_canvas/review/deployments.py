@@ -14,7 +14,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ..audit import append
-from ..auth.policy import require
+from ..auth.policy import allowed, require
+from ..auth.resources import Access, version_for
 from ..db import utcnow
 from ..errors import InvalidTransitionError, NotFoundError, ValidationError
 from ..models import Deployment, DeploymentPublic, ModelVersion
@@ -43,9 +44,7 @@ def record_deployment(session: Session, actor, version_id: int, environment: str
     require(actor, "deployment.record")
     env = _env(environment)
     reference = (reference or "").strip()[:500]
-    version = session.get(ModelVersion, version_id)
-    if version is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
+    version = version_for(session, actor, "deployment.record", version_id)
     if version.status not in (ReviewState.approved, ReviewState.deployed):
         raise InvalidTransitionError(f"Version {version_id} is {version.status}; only approved versions can be deployed.",
                                      details={"version_id": version_id, "status": version.status})
@@ -79,7 +78,7 @@ def _maybe_undeploy(session: Session, actor, version_id: int, exclude: int) -> N
 def rollback(session: Session, actor, deployment_id: int, reason: str = "") -> dict[str, Any]:
     require(actor, "deployment.rollback")
     row = session.get(Deployment, deployment_id)
-    if row is None:
+    if row is None or not allowed(actor, "deployment.rollback", Access(session, actor).version(row.version_id)):
         raise NotFoundError(f"Deployment {deployment_id} does not exist.")
     if row.status != "active":
         raise InvalidTransitionError(f"Deployment {deployment_id} is {row.status}; only an active deployment can be rolled back.")
@@ -109,10 +108,7 @@ def _previous_approved(session: Session, row: Deployment) -> ModelVersion | None
 
 
 def retire(session: Session, actor, version_id: int, reason: str = ""):
-    require(actor, "version.retire")
-    version = session.get(ModelVersion, version_id)
-    if version is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
+    version = version_for(session, actor, "version.retire", version_id)
     if version.status in (ReviewState.approved, ReviewState.deployed):
         end_active_deployments(session, version_id, "retired")
     return transition(session, actor, version, "retire", event="version.retired", payload={"reason": (reason or "")[:2000]})
@@ -120,12 +116,16 @@ def retire(session: Session, actor, version_id: int, reason: str = ""):
 
 def list_deployments(session: Session, actor, *, version_id: int | None = None, environment: str | None = None,
                      active_only: bool = False) -> list[DeploymentPublic]:
+    """Deployment records of the versions the actor may see (deployment tooling: all of them)."""
     require(actor, "deployment.read")
     stmt = select(Deployment).order_by(Deployment.id)
     if version_id is not None:
+        version_for(session, actor, "deployment.read", version_id)  # NotFound unless the actor may see it
         stmt = stmt.where(Deployment.version_id == version_id)
     if environment is not None:
         stmt = stmt.where(Deployment.environment == environment)
     if active_only:
         stmt = stmt.where(Deployment.status == "active")
-    return [DeploymentPublic.model_validate(d) for d in session.exec(stmt)]
+    access = Access(session, actor)
+    return [DeploymentPublic.model_validate(d) for d in session.exec(stmt)
+            if access.allowed("deployment.read", access.version(d.version_id))]

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from ..auth.policy import require
+from ..auth.resources import Access
 from ..config import Settings
 from ..datasets.service import get_dataset, load_frame
 from ..errors import ValidationError
@@ -197,8 +198,9 @@ def mitigated_candidates(session: Session, actor, version_id: int) -> list[dict[
     """Versions made from ``version_id`` by mitigation, each with the job's before/after comparison on the holdout."""
     require(actor, "review.read")
     get_version(session, actor, version_id)
-    children = session.exec(select(ModelVersion).where(ModelVersion.parent_version_id == version_id,
-                                                       ModelVersion.origin == "mitigation").order_by(ModelVersion.id)).all()
+    children = Access(session, actor).filter("review.read", session.exec(
+        select(ModelVersion).where(ModelVersion.parent_version_id == version_id, ModelVersion.origin == "mitigation")
+        .order_by(ModelVersion.id)), "version")
     out = []
     for child in children:
         job = session.get(Job, child.job_id) if child.job_id else None
@@ -222,8 +224,9 @@ def released_versions(session: Session, actor) -> list[dict[str, Any]]:
     require(actor, "review.read")
     from ..models import Deployment, Project, ReviewDecision, User
 
-    rows = session.exec(select(ModelVersion).where(ModelVersion.status.in_(("approved", "deployed")))
-                        .order_by(ModelVersion.status_changed_at.desc(), ModelVersion.id.desc())).all()
+    rows = Access(session, actor).filter("review.read", session.exec(
+        select(ModelVersion).where(ModelVersion.status.in_(("approved", "deployed")))
+        .order_by(ModelVersion.status_changed_at.desc(), ModelVersion.id.desc())), "version")
     ids = [r.id for r in rows] or [-1]
     projects = {p.id: p.name for p in session.exec(select(Project))}
     users = {u.id: u.username for u in session.exec(select(User))}

@@ -6,7 +6,9 @@ exactly one wins; the other gets a ConflictError and nothing changes), and
 appends to the audit log, all in the caller's transaction.
 
 Maker-checker: the people who trained, shared (or built the parent of) a
-version can never approve it - not as admin, not with an override.
+version can never approve it - not as admin, not with an override.  That rule
+and every other permission (project membership, who may share or withdraw) are
+named actions in automl_canvas/auth/policy.py; each function here asks it first.
 
 Claims are exclusive (see :mod:`.claims`): only the scientist holding the claim
 decides; a stale claim can be taken over, and that is audited.
@@ -21,6 +23,7 @@ from sqlmodel import Session, select
 
 from ..audit import append
 from ..auth.policy import require
+from ..auth.resources import Access, VersionRef, version_for
 from ..config import Settings, get_settings
 from ..datasets.service import get_dataset
 from ..db import utcnow
@@ -28,12 +31,11 @@ from ..errors import (
     ConflictError,
     IntegrityError,
     InvalidTransitionError,
-    NotFoundError,
     PermissionDeniedError,
     PolicyCheckError,
     ValidationError,
 )
-from ..models import Job, ModelVersion, ModelVersionPublic, Project, ReviewDecision, ReviewDecisionPublic
+from ..models import ModelVersion, ModelVersionPublic, ReviewDecision, ReviewDecisionPublic
 from ..registry.artifacts import artifact_path, sha256_file
 from .claims import require_claim_holder, require_claim_takeable
 from .leakage import leakage_suspects_for
@@ -41,17 +43,10 @@ from .policy import evaluate_policy, get_project_policy
 from .snapshot import build_snapshot
 from .states import ACTIONS, ReviewState, target_of
 
-__all__ = ["approve", "claim", "makers_of", "reject", "release", "request_changes", "require_builder_of", "revoke", "share", "transition",
+__all__ = ["approve", "claim", "makers_of", "reject", "release", "request_changes", "revoke", "share", "transition",
            "withdraw"]
 
 MAX_TEXT = 10_000
-
-
-def _version_row(session: Session, version_id: int) -> ModelVersion:
-    row = session.get(ModelVersion, version_id)
-    if row is None:
-        raise NotFoundError(f"Model version {version_id} does not exist.")
-    return row
 
 
 def _text(value: str | None, what: str, required: bool = False) -> str:
@@ -65,17 +60,11 @@ def _text(value: str | None, what: str, required: bool = False) -> str:
 
 def makers_of(session: Session, version: ModelVersion) -> set[int]:
     """Everyone who built or put forward this version (and its parents): they may not approve it."""
-    makers: set[int] = set()
-    row, seen = version, set()
-    while row is not None and row.id not in seen:
-        seen.add(row.id)
-        makers |= {i for i in (row.created_by_id, row.shared_by_id) if i is not None}
-        if row.job_id is not None:
-            job = session.get(Job, row.job_id)
-            if job is not None:
-                makers.add(job.created_by_id)
-        row = session.get(ModelVersion, row.parent_version_id) if row.parent_version_id else None
-    return makers
+    return set(VersionRef(Access(session, None), version).makers)
+
+
+def _ref(session: Session, actor, version: ModelVersion) -> VersionRef:
+    return VersionRef(Access(session, actor), version)
 
 
 def _require_move(version: ModelVersion, action: str):
@@ -115,28 +104,14 @@ def transition(session: Session, actor, version: ModelVersion, action: str, *, p
     return ModelVersionPublic.model_validate(version)
 
 
-def _owns_project(session: Session, actor, version: ModelVersion) -> bool:
-    project = session.get(Project, version.project_id)
-    return project is not None and (project.owner_id == actor.id or version.created_by_id == actor.id)
-
-
-def require_builder_of(session: Session, actor, version: ModelVersion, doing: str) -> None:
-    """Scientists may act on any project's models; analysts only on their own (sharing, retraining)."""
-    if "scientist" not in actor.role_set and not _owns_project(session, actor, version):
-        raise PermissionDeniedError(f"{actor.username} may {doing} only models of their own projects; "
-                                    f"version {version.id} is not one.")
-
-
 def share(session: Session, settings: Settings, actor, version_id: int, message: str = "",
           responds_to_version_id: int | None = None) -> ModelVersionPublic:
     """Analyst hands a draft to the review queue, optionally as the answer to requested changes."""
-    require(actor, "review.share")
-    version = _version_row(session, version_id)
-    require_builder_of(session, actor, version, "share")
+    version = version_for(session, actor, "review.share", version_id)  # editors of its project (auth/policy.py)
     message = _text(message, "The message to the reviewer")
     previous = None
     if responds_to_version_id is not None:
-        previous = _version_row(session, responds_to_version_id)
+        previous = version_for(session, actor, "model.read", responds_to_version_id)
         if previous.project_id != version.project_id:
             raise ValidationError(f"Version {responds_to_version_id} belongs to another project; a retrain answers a version of the same project.")
         if previous.status != ReviewState.changes_requested:
@@ -163,10 +138,9 @@ def withdraw(session: Session, actor, version_id: int) -> ModelVersionPublic:
     an approved version) is a state error (409 invalid_transition), decided before who shared it: the
     person asking is told what is wrong with the request, not that they lack a right nobody has."""
     require(actor, "review.withdraw")
-    version = _version_row(session, version_id)
+    version = version_for(session, actor, "review.read", version_id)  # NotFound unless the actor may see it
     _require_move(version, "withdraw")  # InvalidTransitionError when the state does not allow it
-    if version.shared_by_id != actor.id:
-        raise PermissionDeniedError(f"Only the person who shared version {version_id} can withdraw it.")
+    require(actor, "review.withdraw", _ref(session, actor, version))  # only who shared it
     return transition(session, actor, version, "withdraw", event="version.withdrawn")
 
 
@@ -175,12 +149,8 @@ def claim(session: Session, actor, version_id: int, settings: Settings | None = 
 
     ``settings`` gives the claim expiry (the process settings when omitted, as in the apps).
     """
-    require(actor, "review.claim")
     settings = settings or get_settings()
-    version = _version_row(session, version_id)
-    reviewable = target_of("claim", version.status) is not None or version.status == ReviewState.in_review
-    if actor.id in makers_of(session, version) and reviewable:
-        raise PermissionDeniedError(f"{actor.username} built or shared version {version_id}, so another scientist must review it.")
+    version = version_for(session, actor, "review.claim", version_id)  # no maker reviews their own (auth/policy.py)
     if version.status != ReviewState.in_review:
         return transition(session, actor, version, "claim", event="version.claimed", claimed_by_id=actor.id, claimed_at=utcnow())
     state = require_claim_takeable(session, settings, actor, version)
@@ -197,8 +167,7 @@ def claim(session: Session, actor, version_id: int, settings: Settings | None = 
 
 
 def release(session: Session, actor, version_id: int, settings: Settings | None = None) -> ModelVersionPublic:
-    require(actor, "review.claim")
-    version = _version_row(session, version_id)
+    version = version_for(session, actor, "review.decide", version_id)
     require_claim_holder(session, settings or get_settings(), actor, version, "release")
     return transition(session, actor, version, "release", event="version.released", claimed_by_id=None, claimed_at=None)
 
@@ -233,12 +202,13 @@ def _verify_artifact(settings: Settings, version: ModelVersion) -> None:
 def approve(session: Session, settings: Settings, actor, version_id: int, comment: str = "",
             override_justification: str = "") -> ReviewDecisionPublic:
     """Approve (or add one approval towards the quorum). Policy failures block unless overridden in writing."""
-    require(actor, "review.decide")
-    version = _version_row(session, version_id)
-    if actor.id in makers_of(session, version):
+    require(actor, "review.approve")
+    version = version_for(session, actor, "review.read", version_id)  # NotFound unless the actor may see it
+    try:
+        require(actor, "review.approve", _ref(session, actor, version))  # maker-checker (auth/policy.py not_maker)
+    except PermissionDeniedError:
         append(session, actor, "version.self_approval_refused", "model_version", version.id, {})
-        raise PermissionDeniedError(f"{actor.username} built or shared version {version_id} and can never approve it "
-                                    "(maker-checker); another scientist must.")
+        raise
     _require_move(version, "approve")
     comment = _text(comment, "The comment")
     justification = _text(override_justification, "The override justification")
@@ -288,8 +258,7 @@ def _blocked(version_id: int, failed, tail: str) -> str:
 
 
 def _decide(session: Session, settings: Settings, actor, version_id: int, action: str, event: str, comment: str) -> ReviewDecisionPublic:
-    require(actor, "review.decide")
-    version = _version_row(session, version_id)
+    version = version_for(session, actor, "review.decide", version_id)
     require_claim_holder(session, settings, actor, version, action.replace("_", " "))
     comment = _text(comment, "A comment saying why", required=True)
     from_status = version.status
@@ -313,8 +282,7 @@ def request_changes(session: Session, settings: Settings, actor, version_id: int
 
 def revoke(session: Session, settings: Settings, actor, version_id: int, reason: str) -> ReviewDecisionPublic:
     """Withdraw an approval (approved or deployed): deployment tooling sees ``version.revoked``."""
-    require(actor, "review.revoke")
-    version = _version_row(session, version_id)
+    version = version_for(session, actor, "review.revoke", version_id)
     reason = _text(reason, "A reason for revoking", required=True)
     from_status = version.status
     _require_move(version, "revoke")

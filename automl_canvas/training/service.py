@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ..auth.policy import require
+from ..auth.resources import dataset_for
 from ..config import Settings
 from ..datasets.service import get_dataset, load_columns, load_frame
 from ..db import session_scope
 from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
-from ..models import JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
+from ..models import DatasetPublic, JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
 from ..registry.artifacts import save_model
 from ..registry.service import next_version_number
 from ..serialization import json_safe
@@ -55,9 +55,8 @@ def submit_training(engine: Engine, settings: Settings, actor, dataset_id: int, 
     ``extra_payload``: what the job does once the version exists (``retrain``: compare with the
     deployed version and share it for review; see automl_canvas/monitoring/retrain.py).
     """
-    require(actor, "model.train")
-    with session_scope(engine) as s:
-        dataset = get_dataset(s, actor, dataset_id)
+    with session_scope(engine) as s:  # editors and owners of the dataset's project
+        dataset = DatasetPublic.model_validate(dataset_for(s, actor, "model.train", dataset_id))
     spec = resolve_for_dataset(settings, dataset, request, engine)
     with session_scope(engine) as s:
         check_quota(s, settings, actor, budget_seconds=spec.budget_seconds)
@@ -99,6 +98,8 @@ def run_training_job(ctx: JobContext) -> None:
         cv_max_rows=settings.cv_max_rows,
         cv_folds=settings.cv_folds,
         refit_full=settings.refit_full,
+        portfolio_first=settings.portfolio,
+        ensemble=settings.ensemble,
         dataset_sha256=dataset.sha256,
         progress=lambda **kw: ctx.progress(**kw),
         ray_address=settings.ray_address,

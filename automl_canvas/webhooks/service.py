@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..audit import append
-from ..auth.policy import require
+from ..auth.policy import allowed, require
 from ..config import Settings, get_settings
 from ..errors import NotFoundError, ValidationError
 from ..models import AuditEvent, WebhookDelivery, WebhookDeliveryPublic, WebhookSubscription, WebhookSubscriptionPublic
@@ -52,7 +52,7 @@ def create_subscription(session: Session, actor, url: str, event_types: list[str
 
 
 def _is_admin(actor) -> bool:
-    return "admin" in actor.role_set
+    return allowed(actor, "webhook.manage_all")  # everyone's subscriptions (auth/policy.py)
 
 
 def list_subscriptions(session: Session, actor) -> list[WebhookSubscriptionPublic]:

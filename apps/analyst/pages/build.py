@@ -76,7 +76,7 @@ with st.expander("Advanced settings"):
     target_col = next((c for c in dataset.profile.get("columns") or [] if c["name"] == target), {})
     answers = [v["value"] for v in (target_col.get("stats") or {}).get("top_values") or []]
     favourable = None
-    if sensitive and task != "regression" and 2 <= len(answers) and target_col.get("n_unique", 0) <= len(answers):
+    if sensitive and task != "regression" and len(answers) >= 2 and target_col.get("n_unique", 0) <= len(answers):
         favourable = st.selectbox(
             "Which answer is good for the person?", answers, index=None, placeholder="Not declared",
             help="For example 'approved' for a loan. The fairness check compares how often each group gets it "

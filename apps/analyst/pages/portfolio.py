@@ -7,12 +7,18 @@ import pandas as pd
 import streamlit as st
 
 from apps.analyst._ui import db, pick_dataset, require_project, user
+from apps.analyst.feasibility_view import show_failed_assessment
 from apps.common import friendly, get_world
 from automl_canvas.errors import NotFoundError
 from automl_canvas.feasibility.inputs import DELIVERY, FRESHNESS, INPUT_LABELS
-from automl_canvas.feasibility.service import (FeasibilityRequest, get_inputs, latest_assessment, portfolio, set_inputs,
-                                               submit_feasibility)
-from apps.analyst.feasibility_view import show_failed_assessment
+from automl_canvas.feasibility.service import (
+    FeasibilityRequest,
+    get_inputs,
+    latest_assessment,
+    portfolio,
+    set_inputs,
+    submit_feasibility,
+)
 from automl_canvas.jobs.service import get_job_for
 from automl_canvas.registry.service import list_versions
 

@@ -1,13 +1,13 @@
 """Projects: one business question each; create one, pick one, see its datasets and models (and how the ones in use
-are doing)."""
+are doing); a project's owner also sees its members and adds or removes them."""
 
 import streamlit as st
 
 from apps.analyst._ui import PROJECT, db, deployed_health, user, version_label
 from apps.common import friendly, health_badge
 from automl_canvas.datasets.service import list_datasets
-from automl_canvas.models import ProjectCreate
-from automl_canvas.projects import create_project, list_projects
+from automl_canvas.models import PROJECT_ROLES, ProjectCreate
+from automl_canvas.projects import add_member, can_manage_members, create_project, list_members, list_projects, remove_member
 from automl_canvas.registry.grade import grade_version
 from automl_canvas.registry.service import list_versions
 
@@ -72,3 +72,33 @@ if versions:
                 health_badge(health, prefix=f"Model {v.version} in use: ")
 else:
     st.write("No models yet: upload data, then build one.")
+
+
+with db() as s:
+    manage = can_manage_members(s, me, project.id)
+    team = list_members(s, me, project.id) if manage else []
+if manage:
+    st.subheader("Members")
+    st.caption("Only members see this project. Viewers read; editors also upload, build, comment and share; "
+               "owners also manage the members.")
+    st.markdown("\n".join(f"- **{m.username}**{f' ({m.display_name})' if m.display_name else ''}: {m.role}"
+                           for m in team))
+    with st.form(f"add_member:{project.id}", clear_on_submit=True):
+        who, role = st.columns([2, 1])
+        username = who.text_input("Username", placeholder="bob")
+        picked_role = role.selectbox("Role", PROJECT_ROLES, index=PROJECT_ROLES.index("editor"))
+        added = st.form_submit_button("Add or change member")
+    if added:
+        with friendly("adding the member"):
+            with db() as s:
+                add_member(s, me, project.id, username, picked_role)
+            st.rerun()
+    others = [m.username for m in team if m.user_id != me.id]
+    if others:
+        left_col, right_col = st.columns([2, 1])
+        leaving = left_col.selectbox("Remove a member", others, key=f"remove_pick:{project.id}")
+        if right_col.button("Remove", key=f"remove_member:{project.id}"):
+            with friendly("removing the member"):
+                with db() as s:
+                    remove_member(s, me, project.id, leaving)
+                st.rerun()

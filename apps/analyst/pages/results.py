@@ -5,13 +5,18 @@ import pandas as pd
 import streamlit as st
 
 from apps.analyst._ui import db, deployed_health, evidence_or_none, evidence_waiting_words, page, performance_detail, pick_version
+from apps.analyst.cutoff import render_cutoff
 from apps.common import friendly, health_badge
 from automl_canvas.datasets.readiness import check_target, row_noun
 from automl_canvas.datasets.service import get_dataset
 from automl_canvas.registry.grade import grade_version
-from automl_canvas.registry.plain_language import (drivers, metrics_in_words, mistakes_in_words, product_decisions_in_words,
-                                                   warnings_that_apply)
-from apps.analyst.cutoff import render_cutoff
+from automl_canvas.registry.plain_language import (
+    drivers,
+    metrics_in_words,
+    mistakes_in_words,
+    product_decisions_in_words,
+    warnings_that_apply,
+)
 
 me, project, world = page("Results", "Everything here is measured on rows the model never saw while it was built.")
 

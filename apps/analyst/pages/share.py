@@ -1,5 +1,8 @@
 """Share with a data scientist: send the model for review; then follow its status, read and answer the
-scientist's comments, retrain and share the new model as the answer to requested changes."""
+scientist's comments, retrain and share the new model as the answer to requested changes.
+
+Which controls show comes from the core (``review["actions"]``: what this user may do to this version now),
+never from the status or the user's role."""
 
 import streamlit as st
 
@@ -7,7 +10,7 @@ from apps.analyst._ui import VERSION, db, page, pick_version, version_label
 from apps.common import friendly
 from automl_canvas.registry.plain_language import review_status_in_words
 from automl_canvas.registry.service import list_versions
-from automl_canvas.review import add_comment, get_review, share
+from automl_canvas.review import add_comment, get_review, share, withdraw
 from automl_canvas.training.retrain import request_from_version
 from automl_canvas.training.service import submit_training
 
@@ -18,10 +21,13 @@ with friendly("reading the review"):
     with db() as s:
         review = get_review(s, world.settings, me, version.id)
         answerable = [v for v in list_versions(s, me, project.id, status="changes_requested") if v.id != version.id]
+    actions = review["actions"]
     st.subheader("Status")
     st.info(review_status_in_words(version.status, review.get("claimed_by")))
+    if "share" in review["blocked"]:
+        st.caption(review["blocked"]["share"])
 
-    if version.status == "draft":
+    if "share" in actions:
         with st.form(f"share:{version.id}"):
             message = st.text_area("Message to the data scientist",
                                    placeholder="What the model is for, what you checked, what you are unsure about.")
@@ -36,6 +42,11 @@ with friendly("reading the review"):
                 with db() as s:
                     share(s, world.settings, me, version.id, message=message, responds_to_version_id=responds)
                 st.rerun()
+    if "withdraw" in actions and st.button("Take it back (withdraw from review)", key=f"withdraw:{version.id}"):
+        with friendly("withdrawing the model"):
+            with db() as s:
+                withdraw(s, me, version.id)
+            st.rerun()
 
     requested = [d for d in review["decisions"] if d.decision in ("request_changes", "reject")]
     if requested:
@@ -50,7 +61,7 @@ with friendly("reading the review"):
     for c in review["comments"]:
         with st.chat_message("user" if c.author_id == me.id else "assistant"):
             st.markdown(f"**{c.author_name}** · {c.created_at:%Y-%m-%d %H:%M}  \n{c.body}")
-    if version.status != "draft":
+    if "comment" in actions:
         with st.form(f"reply:{version.id}", clear_on_submit=True):
             body = st.text_area("Reply")
             sent = st.form_submit_button("Send reply")
@@ -60,7 +71,7 @@ with friendly("reading the review"):
                     add_comment(s, me, version.id, body)
                 st.rerun()
 
-    if version.status == "changes_requested":
+    if "retrain" in actions:
         st.subheader("Retrain")
         st.write("Build a new model with the changes; when it is ready, share it here as the answer.")
         others = [c for c in version.feature_schema.get("input_columns") or []]

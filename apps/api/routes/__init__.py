@@ -1,7 +1,22 @@
 """One router per resource; ``ROUTERS`` lists (router, under /api/v1?)."""
 
-from . import (artifacts, datasets, deployments, events, evidence, feasibility, health, jobs, me, monitoring, predict, projects,
-               review, versions, webhooks)
+from . import (
+               artifacts,
+               datasets,
+               deployments,
+               events,
+               evidence,
+               feasibility,
+               health,
+               jobs,
+               me,
+               monitoring,
+               predict,
+               projects,
+               review,
+               versions,
+               webhooks,
+)
 
 __all__ = ["ROUTERS"]
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from automl_canvas.feasibility.inputs import BusinessInputs
-from automl_canvas.feasibility.service import (BusinessInputsPublic, FeasibilityRequest, PortfolioEntry, get_inputs,
-                                               latest_assessment, list_assessments, portfolio, set_inputs,
-                                               submit_feasibility)
+from automl_canvas.feasibility.service import (
+    BusinessInputsPublic,
+    FeasibilityRequest,
+    PortfolioEntry,
+    get_inputs,
+    latest_assessment,
+    list_assessments,
+    portfolio,
+    set_inputs,
+    submit_feasibility,
+)
 from automl_canvas.models import FeasibilityPublic, JobPublic
 
 from ..deps import Id, ctx_dep

@@ -73,18 +73,18 @@ st.caption(f"Requested by {row['requested_by'] or 'unknown'} · grade {row['grad
 for line in row.get("product_decisions") or []:
     st.info(line)
 b1, b2, b3 = st.columns(3)
-if row["status"] == "pending_review" or not row["claimed_by"]:  # in review with no holder: the next quorum approver claims
+if {"claim", "take_over"} & set(row["actions"]):  # what the core offers this user (review/actions.py)
     if b1.button("Claim", type="primary", key="queue_claim") and act(
             "claiming the version", review.claim, user, vid, success=f"You claimed version #{vid}."):
         st.session_state[SELECTED] = vid
         st.rerun()
-elif row["claimed_by"] == user.username:
+elif "release" in row["actions"]:
     b1.success("Claimed by you")
     if b3.button("Release", key="queue_release", help="Put it back in the queue for another scientist.") and act(
             "releasing the version", review.release, user, vid, success=f"Version #{vid} is back in the queue."):
         st.rerun()
-else:
-    b1.info(f"Claimed by {row['claimed_by']}")
+else:  # the core's reason when it has one (a maker, a fresh claim of someone else)
+    b1.info(next(iter(row["blocked"].values()), f"Claimed by {row['claimed_by'] or 'nobody'}"))
 if b2.button("Open under the hood", key="queue_open"):
     st.session_state[SELECTED] = vid
     st.switch_page("pages/review.py")
