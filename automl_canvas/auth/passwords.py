@@ -6,6 +6,8 @@ carry their own parameters, so raising them later re-hashes on the next login.
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -15,8 +17,13 @@ __all__ = ["check_strength", "hash_password", "needs_rehash", "verify_password"]
 
 _HASHER = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory profile)
 
-#: A hash to verify against when the user does not exist, so a wrong username costs the same time as a wrong password.
-DUMMY_HASH = _HASHER.hash("not a real password: equalises timing for unknown users")
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so a wrong username costs the same time as a
+    wrong password.  Made on first use, not at import: every CLI command imports this module, and one argon2
+    hash is a fifth of a second of CPU that `automl-canvas jobs` should not pay."""
+    return _HASHER.hash("not a real password: equalises timing for unknown users")
 
 
 def check_strength(password: str, min_length: int) -> None:
@@ -34,7 +41,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(stored_hash or DUMMY_HASH, password) and stored_hash is not None
+        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
