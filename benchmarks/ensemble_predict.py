@@ -10,6 +10,11 @@ of 1,000 calls per model, the load average before and after.
 
 from __future__ import annotations
 
+import os
+
+# The thread policy the API process runs with (cli/serve.py): set before any learner loads its OpenMP runtime.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import json
 import statistics
 import sys
@@ -21,13 +26,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import RESULTS, SHARED_NOTE, loadavg, machine_info, now_iso, today  # noqa: E402
+from _common import RESULTS, SHARED_NOTE, loadavg, machine_info, now_iso, today
 
-from automl_canvas.datasets.profiling import profile_frame  # noqa: E402
-from automl_canvas.registry.fast_scoring import build_scorer  # noqa: E402
-from automl_canvas.training.estimators import fit_estimator  # noqa: E402
-from automl_canvas.training.pipeline import CanvasModel  # noqa: E402
-from automl_canvas.training.preprocess import TabularPreprocessor, plan_features  # noqa: E402
+from automl_canvas.datasets.profiling import profile_frame
+from automl_canvas.registry.fast_scoring import build_scorer
+from automl_canvas.training.estimators import fit_estimator
+from automl_canvas.training.pipeline import CanvasModel
+from automl_canvas.training.preprocess import TabularPreprocessor, plan_features
 
 CALLS = 1000
 MEMBERS = {"lgbm": {"n_estimators": 300, "num_leaves": 31}, "xgboost": {"n_estimators": 300, "max_leaves": 31},

@@ -8,6 +8,7 @@ exist (``apps/analyst/app.py``, ``apps/scientist/app.py``).
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -43,7 +44,13 @@ def serve_api(host: str | None = None, port: int | None = None, workers: int | N
 
     With several workers uvicorn starts that many processes on one socket; each builds its own app
     (factory), so each has its own caches, prediction-log writer and in-flight limit.
+
+    Idle OpenMP threads sleep instead of spinning (set before any learner loads, and inherited by
+    uvicorn's worker processes): an ensemble calls LightGBM, XGBoost and scikit-learn in turn, and their
+    spinning thread pools made one single-record prediction 7x slower on a busy 2-core machine
+    (benchmarks/ensemble_predict.py), as they slow training jobs (runner/execute.py sets the same).
     """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import uvicorn
 
     from ..config import get_settings
@@ -105,7 +112,7 @@ def up(state: State, workers: int | None, demo: bool, no_api: bool, no_apps: boo
         _seed_demo(state)
     n = workers or state.settings.workers
     procs = [mp.get_context("spawn").Process(target=worker_process, name=f"canvas-worker-{i}") for i in range(n)]
-    if short_lane:  # short jobs never wait behind a long one (jobs/lanes.py)
+    if short_lane:  # short jobs never wait behind a long one (runner/lanes.py)
         procs.append(mp.get_context("spawn").Process(target=worker_process, args=(True,), name="canvas-worker-short"))
     if not no_api:
         procs.append(api_process())
