@@ -146,9 +146,9 @@ def train_and_approve(settings, engine, analyst, scientist, dataset_id: int, req
     (with an override: benchmark worlds have no evidence). Returns the training job's result."""
     from automl_canvas.db import session_scope
     from automl_canvas.jobs.queue import get_job
-    from automl_canvas.jobs.worker import Worker
     from automl_canvas.review import approve, claim, share
-    from automl_canvas.training.service import submit_training
+    from automl_canvas.runner.worker import Worker
+    from automl_canvas.services.training import submit_training
 
     job = submit_training(engine, settings, analyst, dataset_id, request)
     worker = Worker(settings, engine=engine)

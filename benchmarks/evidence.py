@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, RESULTS, header_lines, library_versions, loadavg, machine_info, now_iso, write_report  # noqa: E402
-from overhead import _user_and_project, _world  # noqa: E402
+from _common import REPO, RESULTS, header_lines, library_versions, loadavg, machine_info, now_iso, write_report
+from overhead import _user_and_project, _world
 
 CASES = [("churn.csv", "churned", []), ("loans.csv", "approved", ["gender"]), ("house_prices.csv", "price", [])]
 
@@ -36,8 +36,8 @@ def _wall(engine, job_id: int) -> tuple[str, float, dict]:
 
 def run_case(tmp: Path, file: str, target: str, sensitive: list[str], budget: float) -> dict:
     from automl_canvas.datasets.service import ingest_file
-    from automl_canvas.jobs.worker import Worker
-    from automl_canvas.training.service import submit_training
+    from automl_canvas.runner.worker import Worker
+    from automl_canvas.services.training import submit_training
     from automl_canvas.training.spec import TrainingRequest
 
     settings, engine = _world(tmp / f"home-{file}")

@@ -29,7 +29,7 @@ def run_case(tmp: Path, name: str, overrides: dict) -> dict:
     from automl_canvas.datasets.service import ingest_file
     from automl_canvas.db import session_scope
     from automl_canvas.feasibility import FeasibilityRequest, get_assessment, submit_feasibility
-    from automl_canvas.jobs.worker import Worker
+    from automl_canvas.runner.worker import Worker
 
     settings, engine = _world(tmp / f"home-{name}", **overrides)
     user, project = _user_and_project(engine, name)

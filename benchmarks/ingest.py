@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from _common import RESULTS, dump_json, header_lines, library_versions, loadavg, machine_info, now_iso, today
 
 TARGET_SECONDS = 20.0
@@ -116,7 +115,7 @@ def measure(path: Path, target: str | None) -> dict:
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:
         raise RuntimeError(f"child failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-    line = next(l for l in proc.stdout.splitlines() if l.startswith("RESULT "))
+    line = next(out for out in proc.stdout.splitlines() if out.startswith("RESULT "))
     info = json.loads(line[len("RESULT "):])
     info["subprocess_wall_seconds"] = wall
     info["peak_rss_children_kb"] = peak_kb

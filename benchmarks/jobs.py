@@ -39,7 +39,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import pg_database as _pg_database, REPO, RESULTS, dump_json, header_lines, loadavg, machine_info, now_iso, today
+from _common import REPO, RESULTS, dump_json, header_lines, loadavg, machine_info, now_iso, today
+from _common import pg_database as _pg_database
+
 
 class World:
     """A home directory and a migrated database, a user, and ``automl-canvas`` processes started on them."""

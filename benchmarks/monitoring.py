@@ -36,7 +36,7 @@ SHIFTED = "x3"
 def make_table(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     df = pd.DataFrame({c: rng.normal(i % 5, 1 + i % 3, size=n) for i, c in enumerate(NUMERIC)})
-    for i, c in enumerate(CATEGORICAL):
+    for c in CATEGORICAL:
         df[c] = rng.choice(list("abcde"), size=n, p=[0.4, 0.25, 0.15, 0.1, 0.1])
     logit = 0.8 * df["x0"] - 0.5 * df["x3"] + (df["c0"] == "a") * 0.7 + rng.normal(0, 1, n)
     df["target"] = np.where(logit > np.median(logit), "yes", "no")
@@ -84,7 +84,7 @@ def part_overhead(w: dict, calls: int) -> dict:
     """Alternate calls with and without the log so both see the same machine state."""
     from automl_canvas.db import session_scope
     from automl_canvas.monitoring.log import PredictionLogWriter, new_request_id, prediction_rows
-    from automl_canvas.registry.serving import predict_records
+    from automl_canvas.serving.service import predict_records
 
     settings, engine, dee, vid = w["settings"], w["engine"], w["dee"], w["version_id"]
     records = make_table(calls, seed=5)[NUMERIC + CATEGORICAL].to_dict(orient="records")
@@ -119,12 +119,12 @@ def part_overhead(w: dict, calls: int) -> dict:
 def part_check(w: dict, rows: int) -> dict:
     from automl_canvas.auth.users import get_user
     from automl_canvas.db import session_scope
-    from automl_canvas.jobs.worker import Worker
     from automl_canvas.models import ModelVersion, ModelVersionPublic
     from automl_canvas.monitoring.checks import run_check
     from automl_canvas.monitoring.log import frame_rows, write_rows
     from automl_canvas.monitoring.service import submit_check
     from automl_canvas.registry.service import load_model
+    from automl_canvas.runner.worker import Worker
 
     settings, engine, vid = w["settings"], w["engine"], w["version_id"]
     with session_scope(engine) as s:

@@ -32,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from _common import RESULTS, dump_json, header_lines, library_versions, loadavg, machine_info, now_iso, today
 
 TARGET_OVERHEAD_S = 10.0
@@ -116,7 +115,7 @@ class _StageWatcher(threading.Thread):
                 stage = (job.progress or {}).get("stage")
                 if job.status == "running" and stage and stage not in self.first_seen:
                     self.first_seen[stage] = time.time()
-            except Exception:  # noqa: BLE001 - a busy database must not end the watch
+            except Exception:  # noqa: BLE001, S110 - a busy database must not end the watch
                 pass
             self.done.wait(self.interval)
 
@@ -124,9 +123,9 @@ class _StageWatcher(threading.Thread):
 def job_overhead(tmp: Path, budget: float, repeats: int) -> dict:
     from automl_canvas.datasets.service import ingest_file
     from automl_canvas.db import session_scope
-    from automl_canvas.jobs.worker import Worker
     from automl_canvas.models import ModelVersion
-    from automl_canvas.training.service import submit_training
+    from automl_canvas.runner.worker import Worker
+    from automl_canvas.services.training import submit_training
     from automl_canvas.training.spec import TrainingRequest
 
     csv = tmp / "bench_binary_50k.csv"
@@ -206,7 +205,7 @@ def _pct(values: list[float], q: float) -> float:
 def start_latency(tmp: Path, n_jobs: int, seed: int = 0) -> dict:
     from automl_canvas.db import session_scope
     from automl_canvas.jobs import queue
-    from automl_canvas.jobs.worker import Worker
+    from automl_canvas.runner.worker import Worker
 
     settings, engine = _world(tmp / "home-latency")
     user, _ = _user_and_project(engine, "latency")
@@ -217,7 +216,7 @@ def start_latency(tmp: Path, n_jobs: int, seed: int = 0) -> dict:
     rng = random.Random(seed)
     rows = []
     try:
-        for i in range(n_jobs):
+        for _ in range(n_jobs):
             time.sleep(rng.uniform(0.0, 0.5))
             with session_scope(engine) as s:
                 job_id = queue.enqueue(s, kind="diagnostic", payload={"mode": "sleep", "seconds": 0},

@@ -30,7 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import pg_database as _pg_database, REPO, RESULTS, datasets_dir, dump_json, header_lines, loadavg, machine_info, now_iso, today
+from _common import REPO, RESULTS, datasets_dir, dump_json, header_lines, loadavg, machine_info, now_iso, today
+from _common import pg_database as _pg_database
+
 
 def _world(home: Path, url: str):
     from automl_canvas.auth.users import ensure_user
@@ -225,7 +227,7 @@ def _stage(stage: str, home: str, url: str, budget: float) -> None:
     """One stage of the flights run in this (fresh) process; prints wall and peak RSS."""
     from automl_canvas.db import session_scope
     from automl_canvas.jobs import queue
-    from automl_canvas.jobs.worker import Worker
+    from automl_canvas.runner.worker import Worker
 
     settings, engine, user = _world(Path(home), url)
     settings = settings.model_copy(update={"n_jobs": -1, "evidence_after_training": stage == "train",
@@ -242,7 +244,7 @@ def _stage(stage: str, home: str, url: str, budget: float) -> None:
         info = {"dataset_id": ds.id, "rows": ds.n_rows, "columns": ds.n_columns}
     else:
         if stage == "train":
-            from automl_canvas.training.service import submit_training
+            from automl_canvas.services.training import submit_training
             from automl_canvas.training.spec import TrainingRequest
 
             job = submit_training(engine, settings, user, 1, TrainingRequest(target="arr_delay", budget=budget))

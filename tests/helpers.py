@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from automl_canvas.db import session_scope
 from automl_canvas.jobs import queue
-from automl_canvas.jobs.worker import Worker
-
+from automl_canvas.runner.worker import Worker
 
 #: The test runner's own ``__main__``. Streamlit's AppTest runs an app script as ``__main__`` and leaves it
 #: in ``sys.modules``; a worker's "spawn" children would then re-run that app script on start-up and die.
@@ -38,6 +40,7 @@ def job(engine, job_id):
 
 
 def wait_for(fn, timeout=30.0, interval=0.1):
+    """Poll ``fn`` until it returns something truthy (returned), failing after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = fn()
@@ -45,6 +48,37 @@ def wait_for(fn, timeout=30.0, interval=0.1):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+@dataclass(frozen=True)
+class WorldSnapshot:
+    """A world built once and left at rest, for test modules that each need their own copy of it.
+
+    Training is the slow part of a world; a copy is a directory copy (and, on PostgreSQL, a database made from
+    this one as a template), so every module still gets a world it may change without training again.  Stored
+    paths are relative to the home, so a copy is a complete world.
+    """
+
+    #: the world's home: artifacts, datasets, keys and, on SQLite, the database file
+    home: Path
+    #: its PostgreSQL database (no connection may stay open to it), or None on SQLite
+    database_url: str | None
+
+    @contextmanager
+    def copy(self, home: Path) -> Iterator[str | None]:
+        """Copy the world to ``home``; yields the copy's database URL for its settings (None on SQLite)."""
+        shutil.copytree(self.home, home)
+        if self.database_url is None:
+            yield None
+            return
+        from .conftest import temporary_pg_database
+
+        databases = temporary_pg_database(template=self.database_url)
+        url = next(databases)
+        try:
+            yield url
+        finally:
+            next(databases, None)
 
 
 @contextmanager

@@ -1,8 +1,10 @@
 """One real deployed model for the monitoring tests: the Pima diabetes table, a tiny FLAML search by a real
 worker, shared, approved and deployed through the review workflow, behind the real approval API.
 
-Module-scoped per test module that asks for it (``tests/monitoring`` and the Monitoring pages' AppTests in
-``tests/apps``, hence here rather than in one folder's conftest); PostgreSQL runs get a database of their own.
+Built once per test session (:func:`flywheel_snapshot`: training is the slow part) and copied for each test
+module that asks for :func:`flywheel` (``tests/monitoring`` and the Monitoring pages' AppTests in ``tests/apps``,
+hence here rather than in one folder's conftest): a module may change its copy freely.  PostgreSQL runs get a
+database of their own per copy.
 """
 
 from __future__ import annotations
@@ -15,17 +17,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from automl_canvas.datasets.service import ingest_file
-from automl_canvas.db import init_db, make_engine, session_scope
+from automl_canvas.db import make_engine, session_scope
 from automl_canvas.models import ProjectCreate
-from automl_canvas.projects import create_project
+from automl_canvas.projects import add_member, create_project
 from automl_canvas.review import approve, claim, record_deployment, share
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
-from .conftest import SHARED_DATASETS, make_settings, temporary_pg_database
-from .helpers import job, run_queued_jobs, users_with_tokens
+from .conftest import SHARED_DATASETS, make_settings, migrated_engine, shared_dataset, temporary_pg_database
+from .helpers import WorldSnapshot, job, run_queued_jobs, users_with_tokens
 
-__all__ = ["FEATURES", "PIMA", "TARGET", "USERS", "Flywheel", "flywheel"]
+__all__ = ["FEATURES", "PIMA", "TARGET", "USERS", "Flywheel", "flywheel", "flywheel_snapshot"]
 
 PIMA = SHARED_DATASETS / "pima_diabetes.csv"
 TARGET = "class"
@@ -85,23 +87,38 @@ def _train(engine, settings, actor, dataset_id, seed):
                            TrainingRequest(target=TARGET, budget=2, learners=["lgbm"], seed=seed)).id
 
 
-@pytest.fixture(scope="module")
-def flywheel(tmp_path_factory, db_backend):
-    if not PIMA.exists():
-        pytest.skip(f"needs the shared dataset {PIMA} (not present on this machine)")
+def _settings(home, url):
+    return make_settings(home, url, evidence_after_training=False, cv_max_rows=100, refit_full=False,
+                         monitoring_min_rows=100, monitoring_min_labelled_rows=30, monitoring_log_flush_seconds=0.2,
+                         job_time_limit_grace_seconds=1200,
+                         webhook_allowed_networks=["127.0.0.0/8"])  # its webhook receiver listens on 127.0.0.1
+
+
+@dataclass(frozen=True)
+class _Built:
+    snapshot: WorldSnapshot
+    users: dict
+    tokens: dict
+    project_id: int
+    deployed_id: int
+    draft_id: int
+
+
+@pytest.fixture(scope="session")
+def flywheel_snapshot(tmp_path_factory, db_backend):
+    """The world built once: two tiny models trained on Pima, the first shared, approved and deployed."""
+    shared_dataset(PIMA)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     databases = temporary_pg_database() if db_backend == "postgresql" else None
     url = next(databases) if databases else None
-    home = tmp_path_factory.mktemp("monitoring") / "home"
-    settings = make_settings(home, url, evidence_after_training=False, cv_max_rows=100, refit_full=False,
-                             monitoring_min_rows=100, monitoring_min_labelled_rows=30, monitoring_log_flush_seconds=0.2,
-                             job_time_limit_grace_seconds=1200,
-                             webhook_allowed_networks=["127.0.0.0/8"])  # its webhook receiver listens on 127.0.0.1
-    engine = make_engine(settings)
-    init_db(engine)
+    home = tmp_path_factory.mktemp("monitoring-built") / "home"
+    settings = _settings(home, url)
+    engine = migrated_engine(settings)
     with session_scope(engine) as s:
         users, tokens = users_with_tokens(s, settings, USERS, "monitoring tests")
         project = create_project(s, users["ana"], ProjectCreate(name="Diabetes", question="Who will test positive?"))
+        # sam monitors and retrains this project's models (a scientist outside it would only review shared ones)
+        add_member(s, users["ana"], project.id, "sam", "editor")
     dataset = ingest_file(engine, settings, users["ana"], project.id, PIMA)
     job_ids = [_train(engine, settings, users["ana"], dataset.id, seed) for seed in (1, 2)]
     run_queued_jobs(settings, engine)
@@ -111,10 +128,23 @@ def flywheel(tmp_path_factory, db_backend):
         claim(s, users["sam"], deployed_id)
         approve(s, settings, users["sam"], deployed_id, "Fine for a pilot", override_justification="pilot with monitoring")
         record_deployment(s, users["dee"], deployed_id, "production", "release-1")
-    from apps.api import create_app
-
-    with TestClient(create_app(settings, engine=engine), raise_server_exceptions=False) as client:
-        yield Flywheel(settings, engine, client, users, tokens, project.id, deployed_id, draft_id, pd.read_csv(PIMA))
-    engine.dispose()
+    engine.dispose()  # at rest from here on: copies are made from its files and database
+    yield _Built(WorldSnapshot(home, url), users, tokens, project.id, deployed_id, draft_id)
     if databases is not None:
         next(databases, None)
+
+
+@pytest.fixture(scope="module")
+def flywheel(flywheel_snapshot, tmp_path_factory):
+    """This module's own copy of the built world, served by the real approval API."""
+    built = flywheel_snapshot
+    home = tmp_path_factory.mktemp("monitoring") / "home"
+    with built.snapshot.copy(home) as url:
+        settings = _settings(home, url)
+        engine = make_engine(settings)
+        from apps.api import create_app
+
+        with TestClient(create_app(settings, engine=engine), raise_server_exceptions=False) as client:
+            yield Flywheel(settings, engine, client, built.users, built.tokens, built.project_id, built.deployed_id,
+                           built.draft_id, pd.read_csv(PIMA))
+        engine.dispose()

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from automl_canvas.config import Settings
-from automl_canvas.db import init_db, make_engine, session_scope
+from automl_canvas.db import session_scope
 from automl_canvas.models import UserPublic
 
 #: Same password as the browser tests' demo users.
@@ -63,10 +63,10 @@ def build_review_world(home: Path, database_url: str | None, rows: int = 400) ->
     from automl_canvas.models import ProjectCreate
     from automl_canvas.projects import create_project
     from automl_canvas.registry.service import list_versions
-    from automl_canvas.training.service import submit_training
+    from automl_canvas.services.training import submit_training
     from automl_canvas.training.spec import TrainingRequest
 
-    from .conftest import make_settings
+    from .conftest import make_settings, migrated_engine
     from .helpers import job as get_job
     from .helpers import run_queued_jobs
 
@@ -75,9 +75,7 @@ def build_review_world(home: Path, database_url: str | None, rows: int = 400) ->
     # Job time limits are fixed when a job is queued, so the generous limit is in the settings used to submit too.
     # A small sample keeps the session quick; groups of 10 rows still count in its 20 % holdout.
     settings = worker_settings(make_settings(home, database_url, demo_password=DEMO_PASSWORD, fairness_min_group_size=10))
-    engine = make_engine(settings)
-    if engine.dialect.name != "postgresql":
-        init_db(engine)
+    engine = migrated_engine(settings)
     worker = settings
     with session_scope(engine) as s:
         seed_demo_users(s, settings)

@@ -10,7 +10,7 @@ from automl_canvas.datasets.service import ingest_file
 from automl_canvas.db import session_scope
 from automl_canvas.registry import service as registry
 from automl_canvas.registry.plain_language import product_decisions_in_words
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from .conftest import SAMPLE_DATA, make_settings

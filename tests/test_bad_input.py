@@ -19,7 +19,7 @@ from automl_canvas.datasets.service import ingest_file
 from automl_canvas.db import session_scope
 from automl_canvas.errors import CanvasError, DatasetValidationError, NotFoundError, TrainingConfigError
 from automl_canvas.models import Dataset, Job, ModelVersion
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from .conftest import make_settings

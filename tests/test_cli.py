@@ -28,7 +28,7 @@ def canvas(tmp_path, pg_database_url):
         env["AUTOML_CANVAS_DATABASE_URL"] = pg_database_url
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run([CLI, *map(str, args)], env=env, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run([CLI, *map(str, args)], env=env, capture_output=True, text=True, timeout=300, check=False)
         if ok:
             assert proc.returncode == 0, proc.stderr
         return proc
@@ -50,7 +50,7 @@ def test_train_predict_reproduce_on_every_sample_file(canvas, tmp_path, file, ta
     extra = ["--sensitive", "gender"] if file == "loans.csv" else []
     out = canvas("train", SAMPLE_DATA / file, "--target", target, "--budget", "4", "--json", *extra)
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert JSON_KEYS <= set(result)
+    assert set(result) >= JSON_KEYS
     assert (result["task"], result["metric"]) == (task, metric)
     better = result["holdout_score"] > result["baseline_score"] if task != "regression" else result["holdout_score"] < result["baseline_score"]
     assert better, result

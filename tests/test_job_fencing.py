@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from automl_canvas.db import session_scope, utcnow
 from automl_canvas.jobs import queue
-from automl_canvas.jobs.worker import Worker
 from automl_canvas.models import Job, JobStatus
+from automl_canvas.runner.worker import Worker
 
 from .conftest import REPO
 from .helpers import job, process_alive, wait_for
@@ -37,7 +37,7 @@ if sys.argv[-1:] == ["--multiprocessing-fork"]:
     if os.environ.get("CANVAS_TEST_SLOW_WORKER_IMPORT"):
         class _Slow:
             def find_spec(self, name, path=None, target=None):
-                if name == "automl_canvas.jobs.worker":
+                if name == "automl_canvas.runner.execute":  # what the job's process imports after child_main
                     open(os.environ["CANVAS_TEST_MARK"], "w").write(str(os.getpid()))
                     time.sleep(float(os.environ["CANVAS_TEST_SLOW_WORKER_IMPORT"]))
                 return None

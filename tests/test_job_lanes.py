@@ -20,9 +20,9 @@ import pytest
 from automl_canvas.db import session_scope
 from automl_canvas.errors import PermissionDeniedError
 from automl_canvas.jobs import queue
-from automl_canvas.jobs.lanes import SHORT_KINDS, parse_kinds, short_lane_settings
 from automl_canvas.jobs.service import queue_overview_for
-from automl_canvas.jobs.worker import Worker
+from automl_canvas.runner.lanes import SHORT_KINDS, parse_kinds, short_lane_settings
+from automl_canvas.runner.worker import Worker
 
 from .conftest import REPO
 from .helpers import job, process_alive, wait_for
@@ -107,8 +107,9 @@ def test_the_short_lane_claims_only_short_kinds(engine, analyst):
     assert parse_kinds("short,diagnostic") == [*SHORT_KINDS, "diagnostic"] and parse_kinds(None) is None
 
 
-def test_the_short_lane_runs_its_jobs_single_threaded(settings, engine, analyst):
+def test_the_short_lane_runs_its_jobs_single_threaded(settings, engine, analyst, monkeypatch):
     """Its jobs' processes get one thread per native pool whatever the general setting (here: all cores)."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # the test process's own limit (tests/__init__.py) stays out
     everything = settings.model_copy(update={"n_jobs": -1})
     job_id = _enqueue(engine, analyst, seconds=0)
     lane = Worker(short_lane_settings(everything), engine=engine, kinds=["diagnostic"], lane="short", services=False)

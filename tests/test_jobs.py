@@ -16,8 +16,10 @@ import sqlalchemy as sa
 from automl_canvas.db import session_scope, utcnow
 from automl_canvas.errors import InvalidTransitionError
 from automl_canvas.jobs import queue
-from automl_canvas.jobs.worker import Worker
 from automl_canvas.models import Job, JobStatus
+from automl_canvas.runner.worker import Worker
+
+pytestmark = pytest.mark.db
 
 
 def _enqueue(engine, user, *, priority=0, time_limit=60.0, max_attempts=3, **payload):

@@ -12,13 +12,16 @@ from automl_canvas.datasets.service import ingest_file
 from automl_canvas.db import session_scope
 from automl_canvas.errors import QuotaExceededError
 from automl_canvas.jobs import queue
-from automl_canvas.jobs.worker import Worker
 from automl_canvas.models import Job
-from automl_canvas.training.service import submit_training
+from automl_canvas.projects import add_member
+from automl_canvas.runner.worker import Worker
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from .conftest import SAMPLE_DATA, make_settings
 from .helpers import job
+
+pytestmark = pytest.mark.db
 
 
 @pytest.fixture
@@ -64,6 +67,7 @@ def test_concurrent_jobs_per_user_are_limited_and_any_job_kind_counts(limited, e
     # Other users are not held back by ana's jobs.
     with session_scope(engine) as s:
         bob = ensure_user(s, "bob", ("analyst",), "Bob")
+        add_member(s, analyst, dataset.project_id, "bob", "editor")  # the project is private: bob joins it first
     assert submit_training(engine, limited, bob, dataset.id, TrainingRequest(target="churned", budget=5)).id
     # A finished (here: cancelled) job frees its place.
     with session_scope(engine) as s:

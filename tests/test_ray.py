@@ -27,8 +27,8 @@ import ray
 from automl_canvas.datasets.service import ingest_file
 from automl_canvas.db import session_scope
 from automl_canvas.registry import service as registry
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.search import run_search
-from automl_canvas.training.service import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from .conftest import SAMPLE_DATA, make_settings

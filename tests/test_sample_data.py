@@ -77,7 +77,7 @@ def test_cli_writes_same_files(tmp_path):
         check=True, capture_output=True, text=True,
     )
     ref = gen.generate_all(tmp_path / "ref", seed=7)
-    for name, path in ref.items():
+    for path in ref.values():
         assert (out / path.name).read_bytes() == path.read_bytes()
 
 
@@ -261,6 +261,7 @@ def test_classification_signal_is_realistic(committed, name, low, high):
     assert low <= auc <= high, auc
 
 
+@pytest.mark.slow
 def test_regression_signal_is_realistic(committed):
     pytest.importorskip("sklearn")
     from sklearn.ensemble import HistGradientBoostingRegressor

@@ -7,6 +7,7 @@ is about PostgreSQL's row locks skips on SQLite and says why.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -21,9 +22,9 @@ import sqlalchemy as sa
 from automl_canvas.config import Settings
 from automl_canvas.db import session_scope
 from automl_canvas.jobs import queue
-from automl_canvas.jobs.diagnostics import RUN_MARKS_DIR, read_run_marks
-from automl_canvas.jobs.worker import Worker
 from automl_canvas.models import Job
+from automl_canvas.runner.diagnostics import RUN_MARKS_DIR, read_run_marks
+from automl_canvas.runner.worker import Worker
 
 from .conftest import REPO
 from .helpers import wait_for
@@ -66,8 +67,10 @@ class WorkerPool:
     def __init__(self, settings: Settings, logs: Path):
         self.settings, self.logs = settings, logs
         self.procs: list[subprocess.Popen] = []
+        # the test process's own thread limits (tests/__init__.py) stay out: the workers must set them themselves
+        inherited = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
         self.env = {
-            **os.environ,
+            **inherited,
             "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
             "AUTOML_CANVAS_HOME": str(settings.home),
             "AUTOML_CANVAS_DATABASE_URL": settings.database_url,
@@ -114,6 +117,7 @@ def pool(settings, engine, tmp_path):
     p.stop()
 
 
+@pytest.mark.db  # the production set-up: many workers claiming with SKIP LOCKED
 def test_four_workers_run_forty_jobs_exactly_once(settings, engine, analyst, pool):
     pool.start(4)
     ids = _enqueue(engine, analyst, 40, seconds=0.2, record_run=True)
@@ -151,6 +155,7 @@ def test_sigkilled_worker_job_is_reclaimed_after_its_lease_and_finishes(settings
     wait_for(lambda: not _alive(first_pid), timeout=10)
 
 
+@pytest.mark.db
 def test_queue_filled_past_the_workers_is_served_fifo_per_priority(settings, engine, analyst, pool):
     ids = []
     for p in (0, 0, 5, 0, 5, 0, 0, 5, 0, 0, 5, 0):
@@ -182,19 +187,22 @@ def test_stopped_worker_hands_its_job_back_at_once(settings, engine, analyst, po
     assert job.status == "succeeded" and job.attempts == 1
 
 
-def test_worker_outlives_an_unreachable_database(tmp_path):
+def test_worker_outlives_an_unreachable_database(tmp_path, caplog):
     settings = Settings(home=tmp_path, database_url_override=f"sqlite:///{tmp_path}/missing/dir/canvas.db",
                         job_poll_seconds=0.05)
+    caplog.set_level(logging.WARNING, logger="automl_canvas.worker")
     worker = Worker(settings)
     t = threading.Thread(target=worker.run, daemon=True)
     t.start()
-    time.sleep(1.0)
-    assert t.is_alive()  # it logs and retries instead of dying
+    # it logs and retries instead of dying: a second failed attempt is made by a worker that outlived the first
+    wait_for(lambda: sum("could not reach the queue" in r.getMessage() for r in caplog.records) >= 2, timeout=60)
+    assert t.is_alive()
     worker.stop.set()
     t.join(40)
     assert not t.is_alive()
 
 
+@pytest.mark.db
 def test_postgresql_claims_skip_rows_another_worker_is_claiming(settings, engine, analyst, db_backend):
     if db_backend != "postgresql":
         pytest.skip("about PostgreSQL row locks (FOR UPDATE SKIP LOCKED); SQLite has one writer at a time: "

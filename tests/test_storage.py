@@ -134,7 +134,10 @@ def test_s3_read_cache_is_bounded_least_recently_used(tmp_path, s3_url):
     objs = {name: save_bytes(settings, name.encode() * 1000, "evidence", "json") for name in "abc"}
     store = get_store(settings)
     cache = store.cache
-    read = lambda n: read_verified_bytes(settings, objs[n][1], objs[n][0])
+
+    def read(n):
+        return read_verified_bytes(settings, objs[n][1], objs[n][0])
+
     read("a")
     read("b")
     os.utime(cache.get(objs["b"][0]), (1, 1))  # b is now the least recently used...
@@ -154,7 +157,7 @@ def test_s3_read_cache_is_bounded_least_recently_used(tmp_path, s3_url):
 def test_train_on_s3_then_predict_from_a_worker_with_an_empty_artifact_dir(tmp_path, s3_url):
     from automl_canvas.registry import service as registry
     from automl_canvas.registry.release import open_artifact_for_download
-    from automl_canvas.training.service import submit_training
+    from automl_canvas.services.training import submit_training
     from automl_canvas.training.spec import TrainingRequest
 
     from .helpers import job, run_queued_jobs
@@ -239,6 +242,7 @@ def test_interrupted_migration_resumes_and_verifies(tmp_path, s3_url, monkeypatc
         load_frame(make_settings(tmp_path / "third", settings.database_url, store_url=s3_url), old)
 
 
+@pytest.mark.slow
 def test_the_whole_flow_on_s3_with_no_shared_directory(tmp_path, s3_url):
     """Ingest and build on one machine, train and compute evidence on a worker, approve, then the API machine
     serves the artifact and predictions: three homes that share only the database URL and the store URL."""
@@ -246,12 +250,12 @@ def test_the_whole_flow_on_s3_with_no_shared_directory(tmp_path, s3_url):
 
     from apps.api import create_app
     from automl_canvas.review import approve, claim, share
-    from automl_canvas.training.service import submit_training
+    from automl_canvas.services.training import submit_training
     from automl_canvas.training.spec import TrainingRequest
 
     from .helpers import job, run_queued_jobs, users_with_tokens
 
-    small = dict(shap_max_rows=100, fairness_bootstrap=10)
+    small = {"shap_max_rows": 100, "fairness_bootstrap": 10}
     builder, engine, _, project = _world(tmp_path, s3_url, **small)
     worker = make_settings(tmp_path / "worker-home", builder.database_url, store_url=s3_url, **small)
     api = make_settings(tmp_path / "api-home", builder.database_url, store_url=s3_url, **small)

@@ -13,7 +13,7 @@ from automl_canvas.db import session_scope
 from automl_canvas.errors import IntegrityError, ValidationError
 from automl_canvas.registry import service as registry
 from automl_canvas.registry.artifacts import artifact_path, sha256_file
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from .conftest import SAMPLE_DATA

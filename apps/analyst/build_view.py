@@ -14,9 +14,9 @@ import streamlit as st
 from automl_canvas.config import BUDGET_PRESETS
 from automl_canvas.registry.plain_language import best_so_far_in_words, build_failure_in_words, product_decisions_in_words
 from automl_canvas.registry.service import get_version
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.metrics import resolve_metric
 from automl_canvas.training.progress import describe_progress
-from automl_canvas.training.service import submit_training
 from automl_canvas.training.spec import TrainingRequest, parse_budget
 
 __all__ = ["ANCHOR", "answers_of", "render_build", "scroll_to_progress"]

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from automl_canvas.config import Settings, get_settings
 from automl_canvas.db import make_engine
 from automl_canvas.monitoring.log import PredictionLogWriter
-from automl_canvas.registry.hot_path import ServingState
+from automl_canvas.serving.hot_path import ServingState
 
 from .errors import install_error_handlers
 from .limits import RequestBodyLimit

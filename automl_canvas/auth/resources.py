@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from ..errors import NotFoundError
 from ..models import Dataset, Job, ModelVersion, Project, ProjectMember
-from .policy import RELEASED_EVER, require
+from .policy import RELEASED_EVER, allowed, require
 
 __all__ = ["Access", "DatasetRef", "JobRef", "NeedsLookup", "ProjectRef", "VersionRef", "dataset_for", "job_for",
            "project_for", "shared_clause", "version_for"]
@@ -259,8 +259,6 @@ class Access:
         return JobRef(self, row)
 
     def allowed(self, action: str, ref) -> bool:
-        from .policy import allowed
-
         return allowed(self.actor, action, ref)
 
     def filter(self, action: str, rows: Iterable[T], kind: str) -> list[T]:

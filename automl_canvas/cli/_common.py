@@ -97,7 +97,7 @@ def wait_for(state: State, job_id: int, quiet: bool, local_worker: bool):
 
     worker = None
     if local_worker:
-        from ..jobs.worker import Worker
+        from ..runner.worker import Worker
 
         worker = Worker(state.settings)
         threading.Thread(target=worker.run, daemon=True).start()

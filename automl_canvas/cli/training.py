@@ -50,7 +50,7 @@ def keep_pairs(values) -> dict[str, str]:
 def train(state: State, source: str, target: str, budget: str, task, metric, exclude, sensitive, favourable, seed, project, as_json,
           wait, local_worker, keep, max_trials) -> None:
     """Train a model on FILE (ingested first) or on an existing dataset id."""
-    from ..training.service import submit_training
+    from ..services.training import submit_training
     from ..training.spec import TrainingRequest
 
     actor = state.actor()

@@ -14,9 +14,9 @@ _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def short_lane_worker(settings, engine=None):
-    """The short lane's worker (jobs/lanes.py): short kinds only, single-threaded, lower CPU priority."""
-    from ..jobs.lanes import SHORT_KINDS, lower_priority, short_lane_settings
-    from ..jobs.worker import Worker
+    """The short lane's worker (runner/lanes.py): short kinds only, single-threaded, lower CPU priority."""
+    from ..runner.lanes import SHORT_KINDS, lower_priority, short_lane_settings
+    from ..runner.worker import Worker
 
     lower_priority()
     return Worker(short_lane_settings(settings), engine=engine, kinds=list(SHORT_KINDS), lane="short", services=False)
@@ -27,7 +27,7 @@ def worker_process(short_lane: bool = False) -> None:
     import logging
 
     from ..config import get_settings
-    from ..jobs.worker import Worker
+    from ..runner.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format=_LOG_FORMAT)
     worker = short_lane_worker(get_settings()) if short_lane else Worker(get_settings())
@@ -52,8 +52,8 @@ def worker(state: State, once: bool, idle_exit: float | None, ray_address: str |
     """Claim and run jobs from the queue."""
     import logging
 
-    from ..jobs.lanes import parse_kinds
-    from ..jobs.worker import Worker
+    from ..runner.lanes import parse_kinds
+    from ..runner.worker import Worker
 
     if ray_address:
         state.settings = state.settings.model_copy(update={"ray_address": ray_address})

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..explain import explain
+from ..fairness import fairness_report
 from ..training.metrics import evaluate
 from ..training.refit import EvaluationSetting
 from .performance import performance_detail
@@ -71,8 +73,6 @@ def _performance(task: str, y: np.ndarray, proba: np.ndarray | None, pred: np.nd
 
 
 def _explanations(explained_model, setting: EvaluationSetting, opts: EvidenceOptions) -> EvidenceItem:
-    from ..explain import explain
-
     rows = setting.original("holdout")
     features = rows[explained_model.input_columns]
     result = explain(explained_model, features, max_rows=opts.shap_max_rows, seed=opts.seed)
@@ -93,8 +93,6 @@ def _fairness(task: str, rows: pd.DataFrame, y: np.ndarray, proba: np.ndarray | 
               sensitive: list[str], classes: list[Any], opts: EvidenceOptions) -> EvidenceItem | None:
     if not sensitive:
         return None
-    from ..fairness import fairness_report
-
     if task == "regression":
         y_true, y_pred, positive = y, pred, None
     else:

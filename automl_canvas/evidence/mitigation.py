@@ -26,6 +26,7 @@ from ..config import Settings
 from ..datasets.service import get_dataset, load_frame
 from ..db import session_scope
 from ..errors import ValidationError
+from ..fairness import compare, fairness_report, mitigate, mitigation_verdict
 from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
@@ -35,6 +36,8 @@ from ..registry.service import get_version, next_version_number
 from ..serialization import json_safe
 from ..training.metrics import evaluate, score
 from ..training.pipeline import CanvasModel
+from ..training.refit import rebuild
+from ..training.trainer import fit_estimator
 from .compute import predict_original
 from .service import enqueue_evidence
 
@@ -69,8 +72,6 @@ def submit_mitigation(engine: Engine, settings: Settings, actor, version_id: int
 def _holdout_assessment(task: str, model, setting, column: str, classes: list[Any], metric: str, seed: int,
                         settings: Settings, favourable=None) -> tuple[float, dict[str, float], Any]:
     """(metric, every metric, fairness report on ``column``) of ``model`` on the holdout, from one prediction."""
-    from ..fairness import fairness_report
-
     rows = setting.original("holdout")
     _, y = setting.encoded("holdout")
     proba, pred = predict_original(model, rows)
@@ -88,10 +89,6 @@ def _learner_name(full: str, parent_learner: str, limit: int = 64) -> str:
 
 
 def run_mitigation_job(ctx: JobContext) -> None:
-    from ..fairness import compare, mitigate, mitigation_verdict
-    from ..training.refit import rebuild
-    from ..training.trainer import fit_estimator
-
     settings, engine, p = ctx.settings, ctx.engine, ctx.job.payload
     with session_scope(engine) as s:
         actor = UserPublic.model_validate(s.get(User, ctx.job.created_by_id))

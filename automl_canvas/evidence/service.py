@@ -20,12 +20,14 @@ from ..config import Settings
 from ..datasets.service import get_dataset, load_frame
 from ..db import session_scope
 from ..errors import NotFoundError, ValidationError
+from ..explain import Explanation, explain_row
 from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
 from ..models import COMPUTED_EVIDENCE_KINDS, Evidence, EvidencePublic, JobPublic, ModelVersionPublic, User, UserPublic
 from ..registry.service import get_version, load_model, version_threshold
 from ..serialization import json_safe
+from ..training.refit import candidate_config, rebuild
 from . import store
 from .compute import EvidenceOptions, compute_evidence
 
@@ -49,8 +51,6 @@ def submit_evidence(engine: Engine, settings: Settings, actor, version_id: int, 
     with session_scope(engine) as s:  # the project's editors, and reviewers
         version = ModelVersionPublic.model_validate(version_for(s, actor, "evidence.compute", version_id))
         if candidate:
-            from ..training.refit import candidate_config
-
             candidate_config(version.leaderboard, candidate)  # a clear error now, not in the job
         check_quota(s, settings, actor)
         return enqueue_evidence(s, settings, version_id=version.id, project_id=version.project_id,
@@ -64,8 +64,6 @@ def run_evidence_job(ctx: JobContext) -> None:
         actor = UserPublic.model_validate(s.get(User, ctx.job.created_by_id))
         version = get_version(s, actor, version_id)
         dataset = get_dataset(s, actor, version.dataset_id)
-    from ..training.refit import candidate_config, rebuild
-
     recipe = version.recipe
     ctx.progress(stage="rebuilding the holdout", force=True)
     setting = rebuild(load_frame(settings, dataset), recipe)
@@ -125,8 +123,6 @@ def get_evidence(session: Session, actor, version_id: int, kind: str, candidate:
 
 def load_explanation(settings: Settings, evidence: EvidencePublic):
     """The stored SHAP explanation as an :class:`automl_canvas.explain.Explanation` (digests checked)."""
-    from ..explain import Explanation
-
     return Explanation.from_frames(load_document(settings, evidence, "values"), load_document(settings, evidence, "data"),
                                    load_document(settings, evidence, "meta"))
 
@@ -161,8 +157,6 @@ def explanation_background(session: Session, settings: Settings, actor, version_
 
 def explain_version_row(settings: Settings, version, background: pd.DataFrame | None, row: dict[str, Any]) -> dict[str, Any]:
     """Prediction and per-feature SHAP contributions of one row (callers have checked the actor)."""
-    from ..explain import explain_row
-
     model = load_model(settings, version)
     base = getattr(model, "parent", model)  # a mitigated model explains through its parent
     # Columns of the dataset the model leaves out (IDs, sensitive ones) may come

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from .findings import with_favourable
 from .groups import MISSING
 from .report import fairness_report
 from .result import Disparity, FairnessReport, FeatureGroups, Finding, GroupInfo, MetricValue
-from .verdicts import WORSE, describe_change, four_fifths, mitigation_verdict, selection_health, with_favourable
+from .verdicts import WORSE, describe_change, four_fifths, mitigation_verdict, selection_health
 
 __all__ = [
     "MISSING",

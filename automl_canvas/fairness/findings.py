@@ -30,12 +30,14 @@ multiple-comparison correction is made), so they are leads to follow up.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from typing import Any
 
 from .groups import AND, CROSS, MISSING
 from .result import SEVERITIES, Disparity, FairnessReport, FeatureGroups, Finding
-from .verdicts import FourFifths, four_fifths, selection_health
+from .verdicts import FourFifths, favourable_class, four_fifths, selection_health
 
-__all__ = ["RELATIVE_TO_MAE", "RULES", "build_findings", "describe_group"]
+__all__ = ["RELATIVE_TO_MAE", "RULES", "build_findings", "describe_group", "with_favourable"]
 
 #: measure -> (threshold, direction): -1 flags values below it, +1 values above it, 0 never.
 RULES: dict[str, tuple[float, int]] = {
@@ -256,3 +258,20 @@ def build_findings(report: FairnessReport) -> list[Finding]:
             out += [x for x in (_selection_finding(report, f) for f in report.features) if x is not None]
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted((f for f in out if f is not None), key=lambda x: -rank[x.severity])
+
+
+def with_favourable(report: FairnessReport, favourable: Any, *, min_selection_rate: float | None = None,
+                    min_tpr: float | None = None) -> FairnessReport:
+    """A copy of a stored report judged with the declared favourable outcome (and floors), findings rebuilt.
+
+    Why: the favourable outcome is part of the version's recipe, and a report
+    computed before it was declared (or by a caller that did not pass it)
+    holds every number the verdicts need; only the judgement changes.  An
+    undeclared or unknown label (or a non-binary report) keeps the report's own.
+    """
+    chosen = favourable_class(report.classes, favourable) if report.task == "binary" else None
+    out = replace(report, favourable_label=report.favourable_label if chosen is None else chosen,
+                  min_selection_rate=report.min_selection_rate if min_selection_rate is None else float(min_selection_rate),
+                  min_tpr=report.min_tpr if min_tpr is None else float(min_tpr))
+    out.findings = build_findings(out)
+    return out

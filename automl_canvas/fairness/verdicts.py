@@ -25,7 +25,7 @@ that every one of them calls:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .result import MIN_SELECTION_RATE, MIN_TPR, Disparity, FairnessReport
@@ -41,7 +41,6 @@ __all__ = [
     "four_fifths",
     "mitigation_verdict",
     "selection_health",
-    "with_favourable",
 ]
 
 #: The label a person reads on a mitigated candidate that made things worse.
@@ -74,25 +73,6 @@ def favourable_class(classes: list[Any], favourable: Any) -> Any:
         if str(c) == str(favourable):
             return c
     return None
-
-
-def with_favourable(report: FairnessReport, favourable: Any, *, min_selection_rate: float | None = None,
-                    min_tpr: float | None = None) -> FairnessReport:
-    """A copy of a stored report judged with the declared favourable outcome (and floors), findings rebuilt.
-
-    Why: the favourable outcome is part of the version's recipe, and a report
-    computed before it was declared (or by a caller that did not pass it)
-    holds every number the verdicts need; only the judgement changes.  An
-    undeclared or unknown label (or a non-binary report) keeps the report's own.
-    """
-    from .findings import build_findings
-
-    chosen = favourable_class(report.classes, favourable) if report.task == "binary" else None
-    out = replace(report, favourable_label=report.favourable_label if chosen is None else chosen,
-                  min_selection_rate=report.min_selection_rate if min_selection_rate is None else float(min_selection_rate),
-                  min_tpr=report.min_tpr if min_tpr is None else float(min_tpr))
-    out.findings = build_findings(out)
-    return out
 
 
 @dataclass(frozen=True)

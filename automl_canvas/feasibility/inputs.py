@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from ..db import utcnow
 from ..errors import ValidationError
+from ..models import BusinessInputsRow
 
 __all__ = ["DELIVERY", "FRESHNESS", "INPUT_LABELS", "BusinessInputs", "missing_inputs", "parse_inputs", "write_inputs_row"]
 
@@ -122,8 +123,6 @@ def write_inputs_row(session: Session, project_id: int, inputs: dict[str, Any], 
     PostgreSQL alike: every writer succeeds and the last one's values stay.
     """
     from sqlalchemy.dialects import postgresql, sqlite
-
-    from ..models import BusinessInputsRow
 
     now = utcnow()
     values = {"project_id": project_id, "inputs": inputs, "updated_by_id": updated_by_id, "updated_at": now}

@@ -75,7 +75,7 @@ def measure(df: pd.DataFrame, spec: ResolvedSpec, profile: dict[str, Any], *, op
     """Every number the scorecard needs, JSON-ready.
 
     Run inside a job, whose native thread pools the worker holds to ``n_jobs``
-    (jobs/worker.py: on a busy machine unbounded pools spin against each other).
+    (runner/execute.py: on a busy machine unbounded pools spin against each other).
     ``df`` holds every column, those the spec leaves out too: the single-column
     rules look at all of them.
     """

@@ -29,6 +29,7 @@ from ..training.folds import make_splitter
 from ..training.metrics import score
 from ..training.phases import outputs
 from ..training.preprocess import TabularPreprocessor
+from ..training.search import run_search
 from ..training.spec import ResolvedSpec
 from ..training.trainer import DEFAULT_LEARNER, SplitRows, fit_estimator, prepare_rows
 
@@ -71,8 +72,6 @@ def _fold_scores(spec: ResolvedSpec, learner: str, config: dict, X: pd.DataFrame
 def fit_quick_model(df: pd.DataFrame, spec: ResolvedSpec, *, max_trials: int, n_jobs: int, holdout_fraction: float,
                     validation_fraction: float, cv_max_rows: int, cv_folds: int,
                     progress: Callable[..., None] = lambda **_: None) -> QuickModel:
-    from ..training.search import run_search
-
     task, metric, seed = spec.task, spec.metric, spec.seed
     progress(stage="preparing data")
     rows = prepare_rows(df, task, spec.target, seed, holdout_fraction, validation_fraction)

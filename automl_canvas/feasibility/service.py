@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from ..auth.policy import allowed, require
 from ..auth.resources import Access, project_for
 from ..config import Settings
+from ..datasets.profiling import profile_frame
 from ..datasets.service import get_dataset, load_columns, load_frame
 from ..db import session_scope, utcnow
 from ..errors import NotFoundError, ValidationError
@@ -26,6 +27,7 @@ from ..models import BusinessInputsRow, FeasibilityAssessment, FeasibilityPublic
 from ..serialization import json_safe
 from ..training.spec import TrainingRequest, parse_budget, resolve_spec
 from .inputs import BusinessInputs, missing_inputs, parse_inputs, write_inputs_row
+from .measure import MeasureOptions, measure
 from .rules import ScoringRules
 from .scoring import VERDICTS, score_assessment
 
@@ -163,9 +165,6 @@ def submit_feasibility(engine: Engine, settings: Settings, actor, project_id: in
 
 def run_feasibility_job(ctx: JobContext) -> None:
     """Job handler: profile with the target, leave leakage suspects out, measure, score, store."""
-    from ..datasets.profiling import profile_frame
-    from .measure import MeasureOptions, measure
-
     settings, engine = ctx.settings, ctx.engine
     request = FeasibilityRequest.model_validate(ctx.job.payload["request"])
     project_id = int(ctx.job.payload["project_id"])

@@ -1,1 +1,1 @@
-"""Jobs: the queue with leases and fencing, workers and their child processes, lanes and quotas."""
+"""Jobs: the queue with leases and fencing, the job context, quotas, queue positions and the periodic loop."""

@@ -25,7 +25,7 @@ from ..datasets.parsing import read_table
 from ..db import utcnow
 from ..errors import InvalidTransitionError, NotFoundError, ValidationError
 from ..models import Deployment, ModelVersion, PredictionLog
-from ..registry.serving import validate_records
+from ..registry.records import validate_records
 from .log import check_request_id, write_rows
 
 __all__ = ["feedback_from_file", "monitored_version", "push_predictions", "record_feedback"]

@@ -29,8 +29,13 @@ from ..datasets.service import get_dataset, ingest_file, load_frame
 from ..db import session_scope
 from ..errors import ValidationError
 from ..models import AuditEvent, ModelVersion, ModelVersionPublic, PredictionLog
+from ..registry.service import load_model
+from ..review.service import share
 from ..serialization import json_safe
+from ..services.training import submit_training
 from ..training.metrics import score
+from ..training.retrain import request_from_version
+from ..training.trainer import prepare_rows
 from .feedback import monitored_version
 
 __all__ = ["compare_with_deployed", "enter_review", "feedback_frame", "retrain_from_feedback"]
@@ -83,9 +88,6 @@ def _alert(session: Session, version_id: int, alert_event_id: int | None) -> dic
 def retrain_from_feedback(engine: Engine, settings: Settings, actor, version_id: int,
                           alert_event_id: int | None = None) -> dict[str, Any]:
     """Queue the retraining job; returns {job, dataset_id, feedback_rows, original_rows}."""
-    from ..training.retrain import request_from_version
-    from ..training.service import submit_training
-
     with session_scope(engine) as s:
         version_for(s, actor, "monitoring.retrain", version_id)  # editors and owners of its project
         version = monitored_version(s, version_id)
@@ -136,9 +138,6 @@ def _score(model, task: str, metric: str, X: pd.DataFrame, y_labels: pd.Series) 
 def compare_with_deployed(settings: Settings, parent: ModelVersionPublic, new_model, df: pd.DataFrame, spec,
                           holdout_fraction: float, validation_fraction: float) -> dict[str, Any]:
     """Both models on the new version's holdout rows (rows neither was selected on)."""
-    from ..registry.service import load_model
-    from ..training.trainer import prepare_rows
-
     rows = prepare_rows(df, spec.task, spec.target, spec.seed, holdout_fraction, validation_fraction)
     X = rows.X_raw.iloc[rows.holdout_idx]
     y = X[spec.target]
@@ -155,8 +154,6 @@ def compare_with_deployed(settings: Settings, parent: ModelVersionPublic, new_mo
 def enter_review(session: Session, settings: Settings, actor, version_id: int, retrain: dict[str, Any],
                  comparison: dict[str, Any]) -> ModelVersionPublic:
     """Mark the new version as a retrain of the deployed one and share it to the review queue."""
-    from ..review.service import share
-
     row = session.get(ModelVersion, version_id)
     parent = session.get(ModelVersion, retrain["version_id"])
     row.origin, row.parent_version_id = "retrain", parent.id

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..training.margins import as_columns, link
+from ..training.pipeline import CanvasModel
 from ..training.preprocess import MISSING_READ_AS, OTHER
 
 __all__ = ["FastScorer", "build_scorer"]
@@ -247,8 +248,6 @@ class FastScorer:
 
 def build_scorer(model) -> FastScorer | None:
     """A fast scorer for ``model``, or None when its learner is not covered (the caller uses the frame path)."""
-    from ..training.pipeline import CanvasModel
-
     if not isinstance(model, CanvasModel):
         return None
     try:

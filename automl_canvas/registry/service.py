@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from ..audit import append
 from ..auth.policy import require
 from ..auth.resources import Access, project_for, version_for
 from ..config import Settings
@@ -22,8 +23,11 @@ from ..errors import ValidationError
 from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
-from ..models import JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
+from ..models import Evidence, JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
+from ..serialization import json_safe
+from ..training.metrics import resolve_metric, score
 from ..training.pipeline import CanvasModel
+from ..training.refit import rebuild
 from .artifacts import load_verified_model
 
 __all__ = ["append_predictions", "attach_predictions", "get_version", "list_versions", "load_model", "predict_file", "predict_frame", "reproduce_version", "run_reproduce_job", "submit_reproduce", "version_threshold"]
@@ -112,9 +116,6 @@ def predict_file(engine: Engine, settings: Settings, actor, version_id: int, pat
 def reproduce_version(engine: Engine, settings: Settings, actor, version_id: int) -> dict[str, Any]:
     """Refit the version's recipe on its dataset and compare the holdout metric."""
     require(actor, "model.reproduce")
-    from ..training.metrics import resolve_metric, score
-    from ..training.refit import rebuild
-
     with session_scope(engine) as s:
         version = get_version(s, actor, version_id)
         dataset = get_dataset(s, actor, version.dataset_id)
@@ -157,10 +158,6 @@ def submit_reproduce(engine: Engine, settings: Settings, actor, version_id: int)
 
 def run_reproduce_job(ctx: JobContext) -> None:
     """Refit and compare; the result joins the version's evidence (kind "reproducibility") and the audit log."""
-    from ..audit import append
-    from ..models import Evidence
-    from ..serialization import json_safe
-
     with session_scope(ctx.engine) as s:
         actor = UserPublic.model_validate(s.get(User, ctx.job.created_by_id))
     ctx.progress(stage="refitting from the recipe", force=True)

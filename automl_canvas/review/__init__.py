@@ -1,6 +1,9 @@
 """The gated review workflow: states as data, the approval policy, decisions with frozen evidence,
 the conversation and deployment records.  Every function takes the acting user."""
 
+from ..auth.resources import version_for
+from ..db import session_scope
+from ..registry.service import submit_reproduce
 from .actions import CHOICES, ActionChoices, available_actions, choices_for
 from .comments import add_comment, list_comments
 from .deployments import list_deployments, record_deployment, retire, rollback
@@ -52,10 +55,6 @@ __all__ = [
 
 def submit_review_reproduce(engine, settings, actor, version_id: int):
     """A scientist re-runs the recipe from the review; the result joins the evidence (kind "reproducibility")."""
-    from ..auth.resources import version_for
-    from ..db import session_scope
-    from ..registry.service import submit_reproduce
-
     with session_scope(engine) as s:
         version_for(s, actor, "review.reproduce", version_id)  # scientists, on a version they may see
     return submit_reproduce(engine, settings, actor, version_id)

@@ -19,10 +19,10 @@ from ..auth.resources import Access, version_for
 from ..db import utcnow
 from ..errors import InvalidTransitionError, NotFoundError, ValidationError
 from ..models import Deployment, DeploymentPublic, ModelVersion
-from .service import transition
+from .service import end_active_deployments, transition
 from .states import ReviewState
 
-__all__ = ["end_active_deployments", "list_deployments", "record_deployment", "retire", "rollback"]
+__all__ = ["list_deployments", "record_deployment", "retire", "rollback"]
 
 
 def _env(environment: str) -> str:
@@ -30,14 +30,6 @@ def _env(environment: str) -> str:
     if not env or len(env) > 100 or not all(ch.isalnum() or ch in "._-/" for ch in env):
         raise ValidationError("An environment needs 1-100 letters, digits or . _ - / (e.g. 'production').")
     return env
-
-
-def end_active_deployments(session: Session, version_id: int, status: str) -> list[int]:
-    rows = session.exec(select(Deployment).where(Deployment.version_id == version_id, Deployment.status == "active")).all()
-    for d in rows:
-        d.status, d.ended_at = status, utcnow()
-        session.add(d)
-    return [d.id for d in rows]
 
 
 def record_deployment(session: Session, actor, version_id: int, environment: str, reference: str = "") -> DeploymentPublic:

@@ -23,8 +23,10 @@ from ..auth.resources import Access
 from ..config import Settings
 from ..datasets.service import get_dataset, load_frame
 from ..errors import ValidationError
-from ..models import Evidence, EvidencePublic, Job, ModelVersion, ModelVersionPublic
+from ..evidence.service import list_evidence
+from ..models import Deployment, Evidence, EvidencePublic, Job, ModelVersion, ModelVersionPublic, Project, ReviewDecision, User
 from ..registry.service import get_version
+from ..training.trainer import prepare_rows
 
 __all__ = ["ROW_POSITION", "data_summary", "evidence_by_kind", "explained_rows", "find_rows", "leaderboard_rows", "library_drift",
            "mitigated_candidates", "released_versions", "reproducibility_record", "search_trajectory"]
@@ -121,8 +123,6 @@ def explained_rows(session: Session, settings: Settings, actor, version: ModelVe
     the features, so they are joined back from the dataset by the recorded split.
     """
     require(actor, "evidence.read")
-    from ..training.trainer import prepare_rows
-
     dataset = get_dataset(session, actor, version.dataset_id)
     recipe = version.recipe
     rows = prepare_rows(load_frame(settings, dataset), recipe["task"], recipe["target"], int(recipe["seed"]),
@@ -213,8 +213,6 @@ def mitigated_candidates(session: Session, actor, version_id: int) -> list[dict[
 
 def evidence_by_kind(session: Session, actor, version_id: int, candidate: int = 0) -> dict[str, EvidencePublic]:
     """The version's evidence rows keyed by kind (what is there; missing kinds are simply absent)."""
-    from ..evidence.service import list_evidence
-
     return {e.kind: e for e in list_evidence(session, actor, version_id) if e.candidate == candidate}
 
 
@@ -222,8 +220,6 @@ def evidence_by_kind(session: Session, actor, version_id: int, candidate: int = 
 def released_versions(session: Session, actor) -> list[dict[str, Any]]:
     """Approved and deployed versions with who approved them, when, and where each runs now (or ran)."""
     require(actor, "review.read")
-    from ..models import Deployment, Project, ReviewDecision, User
-
     rows = Access(session, actor).filter("review.read", session.exec(
         select(ModelVersion).where(ModelVersion.status.in_(("approved", "deployed")))
         .order_by(ModelVersion.status_changed_at.desc(), ModelVersion.id.desc())), "version")

@@ -21,7 +21,9 @@ from ..auth.policy import require
 from ..config import Settings
 from ..db import utcnow
 from ..errors import NotFoundError, ValidationError
-from ..models import Evidence, ModelVersion, Project, ProjectPolicy
+from ..evidence.service import load_document
+from ..fairness import FairnessReport, mitigation_verdict, selection_health
+from ..models import Evidence, EvidencePublic, ModelVersion, Project, ProjectPolicy
 from ..registry.grade import lift_over_baseline
 
 __all__ = ["DEFAULT_RULES", "CheckResult", "evaluate_policy", "get_project_policy", "set_project_policy"]
@@ -129,9 +131,6 @@ def _fairness_checks(settings: Settings, version: ModelVersion, evidence: dict[s
         return [CheckResult("fairness", True, "No sensitive columns were declared, so there is no fairness limit to check.")]
     if "fairness" not in evidence:
         return [CheckResult("fairness", False, "Sensitive columns were declared but no fairness evidence has been computed yet.")]
-    from ..evidence.service import load_document
-    from ..models import EvidencePublic
-
     report = load_document(settings, EvidencePublic.model_validate(evidence["fairness"]), "report")
     kind = "regression" if version.task == "regression" else "classification"
     measure = rules[f"fairness_measure_{kind}"]
@@ -166,10 +165,6 @@ def _selection_checks(settings: Settings, version: ModelVersion, evidence: dict[
     sensitive = list(version.recipe.get("sensitive_columns") or [])
     if version.task != "binary" or not sensitive or "fairness" not in evidence:
         return []
-    from ..evidence.service import load_document
-    from ..fairness import FairnessReport, selection_health
-    from ..models import EvidencePublic
-
     report = FairnessReport.from_dict(load_document(settings, EvidencePublic.model_validate(evidence["fairness"]), "report"))
     out = []
     for column in sensitive:
@@ -192,8 +187,6 @@ def _mitigation_check(settings: Settings, version: ModelVersion) -> list[CheckRe
     m = (version.recipe or {}).get("mitigation")
     if version.origin != "mitigation" or not m:
         return []
-    from ..fairness import mitigation_verdict
-
     limit = settings.mitigation_max_metric_loss
     if not m.get("comparison"):
         return [CheckResult("mitigation_not_worse", False, "This mitigated candidate has no before/after comparison on "

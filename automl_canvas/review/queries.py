@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..registry.grade import grade_version
 from ..registry.plain_language import product_decisions_in_words
+from .actions import choices_for
 from .comments import list_comments
 from .policy import evaluate_policy, get_project_policy
 from .states import ReviewState
@@ -54,8 +55,6 @@ def review_queue(session: Session, settings: Settings, actor, *, statuses=QUEUE_
     rows = access.filter("review.read", session.exec(stmt.order_by(ModelVersion.status_changed_at, ModelVersion.id)), "version")
     projects = {p.id: p.name for p in session.exec(select(Project).where(Project.id.in_({r.project_id for r in rows} or {-1})))}
     names = _names(session, [r.shared_by_id for r in rows] + [r.claimed_by_id for r in rows])
-    from .actions import choices_for
-
     out = []
     for r in rows:
         checks = evaluate_policy(session, settings, r)
@@ -93,8 +92,6 @@ def get_review(session: Session, settings: Settings, actor, version_id: int) -> 
     with the reason) - the apps render their controls from these."""
     row = version_for(session, actor, "review.read", version_id)
     checks = evaluate_policy(session, settings, row)
-    from .actions import choices_for
-
     choices = choices_for(session, actor, row, settings)
 
     deployments = session.exec(select(Deployment).where(Deployment.version_id == version_id).order_by(Deployment.id)).all()

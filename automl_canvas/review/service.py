@@ -35,15 +35,16 @@ from ..errors import (
     PolicyCheckError,
     ValidationError,
 )
-from ..models import ModelVersion, ModelVersionPublic, ReviewDecision, ReviewDecisionPublic
+from ..models import Deployment, ModelVersion, ModelVersionPublic, ReviewDecision, ReviewDecisionPublic
 from ..registry.artifacts import artifact_path, sha256_file
 from .claims import require_claim_holder, require_claim_takeable
+from .comments import add_comment_row
 from .leakage import leakage_suspects_for
 from .policy import evaluate_policy, get_project_policy
 from .snapshot import build_snapshot
 from .states import ACTIONS, ReviewState, target_of
 
-__all__ = ["approve", "claim", "makers_of", "reject", "release", "request_changes", "revoke", "share", "transition",
+__all__ = ["approve", "claim", "end_active_deployments", "makers_of", "reject", "release", "request_changes", "revoke", "share", "transition",
            "withdraw"]
 
 MAX_TEXT = 10_000
@@ -125,8 +126,6 @@ def share(session: Session, settings: Settings, actor, version_id: int, message:
                      shared_by_id=actor.id, claimed_by_id=None, claimed_at=None, leakage_suspects=suspects,
                      responds_to_version_id=responds_to_version_id)
     if message:
-        from .comments import add_comment_row
-
         add_comment_row(session, actor, version_id, message)
     if previous is not None:
         transition(session, actor, previous, "supersede", event="version.superseded", payload={"by_version_id": version_id})
@@ -266,8 +265,6 @@ def _decide(session: Session, settings: Settings, actor, version_id: int, action
     checks = evaluate_policy(session, settings, version)
     snapshot = build_snapshot(session, version, checks)
     transition(session, actor, version, action, event=event, payload={"comment": comment})
-    from .comments import add_comment_row
-
     add_comment_row(session, actor, version_id, comment)
     return _decision(session, actor, version, action, from_status, comment, "", snapshot)
 
@@ -280,14 +277,21 @@ def request_changes(session: Session, settings: Settings, actor, version_id: int
     return _decide(session, settings, actor, version_id, "request_changes", "version.changes_requested", comment)
 
 
+def end_active_deployments(session: Session, version_id: int, status: str) -> list[int]:
+    """End a version's active deployments with ``status`` (revoke and retire); their ids."""
+    rows = session.exec(select(Deployment).where(Deployment.version_id == version_id, Deployment.status == "active")).all()
+    for d in rows:
+        d.status, d.ended_at = status, utcnow()
+        session.add(d)
+    return [d.id for d in rows]
+
+
 def revoke(session: Session, settings: Settings, actor, version_id: int, reason: str) -> ReviewDecisionPublic:
     """Withdraw an approval (approved or deployed): deployment tooling sees ``version.revoked``."""
     version = version_for(session, actor, "review.revoke", version_id)
     reason = _text(reason, "A reason for revoking", required=True)
     from_status = version.status
     _require_move(version, "revoke")
-    from .deployments import end_active_deployments
-
     ended = end_active_deployments(session, version.id, "retired")
     checks = evaluate_policy(session, settings, version)
     snapshot = build_snapshot(session, version, checks)

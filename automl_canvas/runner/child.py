@@ -67,6 +67,6 @@ def child_main(settings_args: dict, job: dict, worker_id: str, parent_pid: int, 
     """Target of a job's process (``multiprocessing`` spawn)."""
     die_with_parent(parent_pid)
     ignore_stop_signals()
-    from .worker import _child_main
+    from .execute import child_process_main  # after the two lines above, before anything heavy
 
-    _child_main(settings_args, job, worker_id, parent_pid, ready)
+    child_process_main(settings_args, job, worker_id, parent_pid, ready)

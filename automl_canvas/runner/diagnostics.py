@@ -35,8 +35,9 @@ import sqlalchemy as sa
 
 from ..db import session_scope
 from ..errors import ValidationError
+from ..jobs.context import JobContext
+from ..jobs.queue import enqueue
 from ..models import Job, JobStatus
-from .context import JobContext
 
 __all__ = ["RUN_MARKS_DIR", "read_run_marks", "run_diagnostic_job"]
 
@@ -105,8 +106,6 @@ def run_diagnostic_job(ctx: JobContext) -> dict[str, Any] | None:
             while not os.path.exists(payload["hold_file"]):
                 time.sleep(0.05)
         if payload.get("follow_up"):
-            from .queue import enqueue
-
             with ctx.write() as s:
                 follow = enqueue(s, kind="diagnostic", payload={"follow_up_of": ctx.job.id}, created_by_id=ctx.job.created_by_id,
                                  time_limit_seconds=60)

@@ -10,16 +10,17 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from .context import JobContext
+from ..errors import ValidationError
+from ..jobs.context import JobContext
 
 __all__ = ["HANDLERS", "resolve_handler"]
 
 HANDLERS: dict[str, str] = {
-    "train": "automl_canvas.training.service:run_training_job",
+    "train": "automl_canvas.runner.training_job:run_training_job",
     "reproduce": "automl_canvas.registry.service:run_reproduce_job",
     "evidence": "automl_canvas.evidence.service:run_evidence_job",
     "mitigate": "automl_canvas.evidence.mitigation:run_mitigation_job",
-    "diagnostic": "automl_canvas.jobs.diagnostics:run_diagnostic_job",
+    "diagnostic": "automl_canvas.runner.diagnostics:run_diagnostic_job",
     "feasibility": "automl_canvas.feasibility.service:run_feasibility_job",
     "monitor": "automl_canvas.monitoring.service:run_monitor_job",
 }
@@ -29,7 +30,5 @@ def resolve_handler(kind: str) -> Callable[[JobContext], dict[str, Any]]:
     try:
         module_name, func = HANDLERS[kind].split(":")
     except KeyError:
-        from ..errors import ValidationError
-
         raise ValidationError(f"No handler for job kind {kind!r}.") from None
     return getattr(importlib.import_module(module_name), func)

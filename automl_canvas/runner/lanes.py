@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 
 from ..config import Settings
+from ..errors import ValidationError
+from .handlers import HANDLERS
 
 __all__ = ["SHORT_KINDS", "SHORT_LANE_NICE", "lower_priority", "parse_kinds", "short_lane_settings"]
 
@@ -33,9 +35,6 @@ SHORT_LANE_NICE = 5
 
 def parse_kinds(value: str | None) -> list[str] | None:
     """``--kinds evidence,monitor`` (or ``short`` for :data:`SHORT_KINDS`) as a list; None claims every kind."""
-    from ..errors import ValidationError
-    from .handlers import HANDLERS
-
     if not value:
         return None
     kinds: list[str] = []

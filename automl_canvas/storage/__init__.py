@@ -26,9 +26,11 @@ from typing import Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
 from ..config import Settings
+from ..errors import ValidationError
 from .cache import DigestCache
 from .digest import key_digest, sha256_bytes, sha256_file
 from .local import LocalStore, place_file
+from .s3 import S3Store
 
 __all__ = ["BlobStore", "DigestCache", "LocalStore", "get_store", "key_digest", "open_store", "place_file",
            "sha256_bytes", "sha256_file"]
@@ -72,15 +74,11 @@ def open_store(url: str | None, settings: Settings) -> BlobStore:
         return LocalStore(settings.artifact_dir)
     parsed = urlparse(url)
     if parsed.scheme == "s3":
-        from .s3 import S3Store
-
         return S3Store(url, DigestCache(settings.store_cache_dir, settings.store_cache_max_bytes))
     if parsed.scheme == "file":
         return LocalStore(Path(unquote(parsed.path)))
     if parsed.scheme == "":
         return LocalStore(Path(url))
-    from ..errors import ValidationError
-
     raise ValidationError(f"Unsupported store URL scheme {parsed.scheme!r}: use s3://bucket/prefix or a directory.")
 
 

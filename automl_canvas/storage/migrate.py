@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from ..db import session_scope
+from ..models import Dataset
 from . import BlobStore
 from .digest import key_digest, sha256_bytes
 from .sidecar import is_sidecar
@@ -37,9 +39,6 @@ def expected_digests(engine: Engine) -> Callable[[str], str | None]:
     """What each key's bytes must hash to: its own stem, except datasets ingested before their Parquet copy was
     filed under its own digest (their key carries the upload's digest, so there is nothing to check them against)."""
     from sqlmodel import select
-
-    from ..db import session_scope
-    from ..models import Dataset
 
     with session_scope(engine) as s:
         legacy = {path for path, sha in s.exec(select(Dataset.storage_path, Dataset.sha256)) if key_digest(path) == sha}

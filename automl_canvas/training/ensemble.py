@@ -25,6 +25,7 @@ import pandas as pd
 
 from .margins import link, margin_of
 from .metrics import score
+from .single_model import fit_single_estimator
 
 __all__ = ["ENSEMBLE_LEARNER", "EnsembleMember", "WeightedEnsemble", "greedy_weights"]
 
@@ -65,10 +66,8 @@ class WeightedEnsemble:
         return {"members": [m.to_dict() for m in self.members]}
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> WeightedEnsemble:
-        from .estimators import fit_estimator  # estimators builds ensembles: a module-level import would be a cycle
-
         for m in self.members:
-            m.estimator = fit_estimator(self.task, m.learner, m.config, self.seed, self.n_jobs, X, y)
+            m.estimator = fit_single_estimator(self.task, m.learner, m.config, self.seed, self.n_jobs, X, y)
         return self
 
     def member_margins(self, X: pd.DataFrame) -> list[np.ndarray]:

@@ -14,21 +14,16 @@ import numpy as np
 import pandas as pd
 
 from .ensemble import ENSEMBLE_LEARNER, WeightedEnsemble
-from .leaderboard import DEFAULT_LEARNER
-from .pipeline import make_default_model
+from .single_model import make_single_estimator
 
 __all__ = ["fit_estimator", "make_estimator"]
 
 
 def make_estimator(task: str, learner: str, config: dict[str, Any], seed: int, n_jobs: int):
     """A fresh, unfitted estimator for a recorded (learner, config)."""
-    if learner == DEFAULT_LEARNER:
-        return make_default_model(task, seed)
     if learner == ENSEMBLE_LEARNER:
         return WeightedEnsemble.from_config(task, config, seed, n_jobs)
-    from .search import build_learner
-
-    return build_learner(task, learner, config, seed=seed, n_jobs=n_jobs)
+    return make_single_estimator(task, learner, config, seed, n_jobs)
 
 
 def fit_estimator(task: str, learner: str, config: dict[str, Any], seed: int, n_jobs: int, X: pd.DataFrame, y: np.ndarray):

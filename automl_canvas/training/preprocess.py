@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..datasets.profiling import id_reason
 from ..errors import ValidationError
 
 __all__ = ["MAX_LEVELS", "MISSING", "OTHER", "FeaturePlan", "TabularPreprocessor", "left_out_sentence", "plan_features"]
@@ -67,8 +68,6 @@ def plan_features(
     leaving out is the default: a leak makes a model look perfect in testing and fail in use, while
     leaving out a harmless column costs little.
     """
-    from ..datasets.profiling import id_reason
-
     plan = FeaturePlan()
     leaks, keep = leaks or {}, keep or {}
     for col in profile["columns"]:

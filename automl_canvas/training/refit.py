@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import NotFoundError
 from .pipeline import CanvasModel
 from .preprocess import FeaturePlan, TabularPreprocessor
 from .trainer import DEFAULT_LEARNER, SplitRows, fit_estimator, prepare_rows
@@ -59,8 +60,6 @@ def rebuild(df: pd.DataFrame, recipe: dict[str, Any]) -> EvaluationSetting:
 
 def candidate_config(leaderboard: list[dict[str, Any]], rank: int) -> tuple[str, dict[str, Any]]:
     """(learner, hyperparameters) of leaderboard row ``rank`` (1 = best validation loss)."""
-    from ..errors import NotFoundError
-
     for row in leaderboard:
         if row.get("rank") == rank:
             learner = row["learner"]

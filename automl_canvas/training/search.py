@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import TrainingConfigError
 from .anytime import WrapUp, wrap_up_requested
 
 __all__ = ["ALL_LEARNERS", "SearchResult", "build_learner", "default_learners", "flaml_version", "run_search"]
@@ -244,8 +245,6 @@ def run_search(
 
             ray.shutdown()
     if automl.best_estimator is None and ray_address:
-        from ..errors import TrainingConfigError
-
         raise TrainingConfigError(
             f"No trial finished on the Ray cluster at {ray_address} within the {time_budget:.0f} s search budget "
             "(its worker processes take several seconds to start). Use a larger budget, or train without Ray."

@@ -17,6 +17,8 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from ..config import BUDGET_PRESETS
+from ..datasets.leakage import leak_reasons
+from ..datasets.profiling import detect_task
 from ..errors import TrainingConfigError
 from ..messages import quoted
 from .metrics import MetricInfo, resolve_metric
@@ -135,8 +137,6 @@ def _check_keep(req: TrainingRequest, columns: list[str]) -> None:
 def _plan(req: TrainingRequest, profile: dict[str, Any], leakage: dict[str, Any] | None,
           notes: list[dict[str, Any]]) -> tuple[FeaturePlan, list[str]]:
     """The feature plan with suspected leaks and ID-like columns left out (unless kept), each said in words."""
-    from ..datasets.leakage import leak_reasons
-
     if leakage is not None:
         leaks = {c: leakage.get("reasons", {}).get(c, f"gives `{req.target}` away") for c in leakage.get("suspects", [])}
     else:
@@ -200,8 +200,6 @@ def resolve_spec(
     it the probe stored in ``profile`` is used, if any.  Its suspects are left out
     unless ``req.keep_columns`` puts them back.
     """
-    from ..datasets.profiling import detect_task
-
     columns = [c["name"] for c in profile["columns"]]
     if req.target not in columns:
         raise _unknown_column("target", req.target, columns)

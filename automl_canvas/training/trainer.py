@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from ..environment import library_versions as artifact_library_versions
 from .anytime import WrapUp, wrap_up_requested
 from .estimators import fit_estimator, make_estimator
 from .folds import FoldEvidence, TooSlow, candidate_key, make_splitter
@@ -97,8 +98,6 @@ class TrainingOutcome:
 
 def library_versions() -> dict[str, str]:
     """The recipe's ``libraries``: the same list every model artifact records (automl_canvas/environment.py)."""
-    from ..environment import library_versions as artifact_library_versions
-
     return artifact_library_versions()
 
 

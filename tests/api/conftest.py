@@ -20,7 +20,7 @@ from automl_canvas.evidence.service import submit_evidence
 from automl_canvas.models import ProjectCreate
 from automl_canvas.projects import create_project
 from automl_canvas.review import approve, claim, share
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 from tests.conftest import SAMPLE_DATA, make_settings, temporary_pg_database
 from tests.helpers import job, run_queued_jobs, users_with_tokens

@@ -9,6 +9,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from automl_canvas.cli.serve import APPS, app_commands
 from tests.api.server import free_port
@@ -38,6 +39,7 @@ def _wait_health(url: str, proc, timeout: float = 300) -> httpx.Response:
     raise AssertionError("the server did not answer")
 
 
+@pytest.mark.slow
 def test_api_command_serves_the_api(tmp_path, pg_database_url):
     port = free_port()
     env = {**os.environ, "AUTOML_CANVAS_HOME": str(tmp_path / "home"), "AUTOML_CANVAS_API_PORT": str(port),
@@ -57,6 +59,7 @@ def test_api_command_serves_the_api(tmp_path, pg_database_url):
         proc.wait(20)
 
 
+@pytest.mark.slow
 def test_up_serves_the_api_beside_the_worker(tmp_path, pg_database_url):
     port = free_port()
     env = {**os.environ, "AUTOML_CANVAS_HOME": str(tmp_path / "home"), "AUTOML_CANVAS_API_PORT": str(port),

@@ -79,8 +79,13 @@ def _records(df: pd.DataFrame, target: str) -> list[dict]:
     return real + _awkward(real)
 
 
+#: learners whose fits take tens of seconds (the default model's boosting, and an ensemble that includes it)
+SLOW_LEARNERS = (DEFAULT_LEARNER, "weighted_ensemble")
+
+
 @pytest.mark.parametrize("task", list(TASKS))
-@pytest.mark.parametrize("learner", list(LEARNERS))
+@pytest.mark.parametrize("learner", [pytest.param(lrn, marks=pytest.mark.slow) if lrn in SLOW_LEARNERS else lrn
+                                     for lrn in LEARNERS])
 def test_fast_scorer_equals_the_frame_path(churn, task, learner):
     model = _model(churn, task, learner)
     scorer = build_scorer(model)

@@ -37,10 +37,10 @@ def small(settings, engine, project):
 
     tight = settings.model_copy(update={"max_json_body_bytes": LIMIT, "max_upload_bytes": 64 * 1024})
     with session_scope(engine) as s:
-        _users, tokens = users_with_tokens(s, tight, {"ann": ("analyst",)}, "limit tests")
+        _users, tokens = users_with_tokens(s, tight, {"ana": ("analyst",)}, "limit tests")  # the project's owner
     app = create_app(tight, engine=engine)
     with TestClient(app, raise_server_exceptions=False) as c:
-        yield c, app, {"Authorization": f"Bearer {tokens['ann']}"}, project
+        yield c, app, {"Authorization": f"Bearer {tokens['ana']}"}, project
 
 
 def test_defaults_are_8_mb_of_json_and_10000_records():

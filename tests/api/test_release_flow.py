@@ -49,7 +49,7 @@ def test_draft_cannot_be_deployed_downloaded_or_served_to_deployers(client, worl
     r = client.post(f"/api/v1/model-versions/{c}/deployments", json={"environment": "prod"}, headers=world.headers("dee"))
     assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
     assert client.get(f"/api/v1/model-versions/{c}/artifact", headers=world.headers("dee")).status_code == 403
-    check = client.get("/api/v1/approvals/check", params={"sha256": _v(client, world, c)["artifact_sha256"]},
+    check = client.get("/api/v1/approvals/check", params={"sha256": _v(client, world, c, "ana")["artifact_sha256"]},
                        headers=world.headers("dee"))
     assert check.status_code == 403
 

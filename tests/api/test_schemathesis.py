@@ -13,15 +13,16 @@ import time
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings
+# (after the import check: without schemathesis the module is skipped, not an import error)
+from hypothesis import HealthCheck, given, settings  # noqa: E402
 
-from automl_canvas.auth.tokens import create_token
-from automl_canvas.auth.users import ensure_user
-from automl_canvas.datasets.service import ingest_file
-from automl_canvas.db import init_db, make_engine, session_scope
-from automl_canvas.models import ProjectCreate
-from automl_canvas.projects import create_project
-from tests.conftest import SAMPLE_DATA, make_settings
+from automl_canvas.auth.tokens import create_token  # noqa: E402
+from automl_canvas.auth.users import ensure_user  # noqa: E402
+from automl_canvas.datasets.service import ingest_file  # noqa: E402
+from automl_canvas.db import init_db, make_engine, session_scope  # noqa: E402
+from automl_canvas.models import ProjectCreate  # noqa: E402
+from automl_canvas.projects import create_project  # noqa: E402
+from tests.conftest import SAMPLE_DATA, make_settings  # noqa: E402
 
 _TOKEN: dict[str, str] = {}
 
@@ -42,6 +43,7 @@ def fuzz_app(tmp_path_factory):
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_no_input_gives_a_server_error(fuzz_app):
     """Every operation of /openapi.json, a few generated cases each (schemathesis strategies, hypothesis)."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_app)

@@ -14,11 +14,12 @@ from automl_canvas.config import Settings
 from automl_canvas.db import session_scope
 from automl_canvas.errors import ValidationError
 from automl_canvas.models import ModelVersion
-from automl_canvas.registry.hot_path import ServingState
 from automl_canvas.registry.service import next_version_number
-from automl_canvas.registry.serving import predict_records
+from automl_canvas.serving.hot_path import ServingState
+from automl_canvas.serving.service import predict_records
 from tests.api.records import records_for
 from tests.api.server import running
+from tests.helpers import wait_for
 
 
 def _url(version_id: int) -> str:
@@ -117,7 +118,8 @@ def test_over_the_in_flight_limit_the_answer_is_503_with_retry_after_at_once(wor
         try:  # a request whose body never finishes arriving holds the only slot
             held.sendall(f"POST {_url(world.approved_id)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                          f"Authorization: Bearer {world.tokens['dee']}\r\nContent-Length: 500\r\n\r\n{{".encode())
-            time.sleep(0.3)
+            # the held request is in the slot once the API counts it in flight (the scraper is never refused)
+            wait_for(lambda: "canvas_api_in_flight 1.0" in httpx.get(base + "/metrics").text, timeout=30, interval=0.02)
             t0 = time.perf_counter()
             r = httpx.post(base + _url(world.approved_id), json={"records": []}, headers=world.headers("dee"))
             took = time.perf_counter() - t0

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from automl_canvas.db import session_scope
-from automl_canvas.jobs.worker import Worker
 from automl_canvas.models import WebhookDelivery
+from automl_canvas.runner.worker import Worker
 from automl_canvas.webhooks import dispatch_once, verify_signature, verify_standard
 from tests.helpers import users_with_tokens
 

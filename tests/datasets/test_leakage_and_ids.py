@@ -23,8 +23,8 @@ from automl_canvas.models import Dataset
 from automl_canvas.registry import service as registry
 from automl_canvas.review import service as review
 from automl_canvas.review.leakage import leakage_suspects_for
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.preprocess import plan_features
-from automl_canvas.training.service import submit_training
 from automl_canvas.training.spec import TrainingRequest, resolve_spec
 
 from ..conftest import make_settings

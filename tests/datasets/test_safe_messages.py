@@ -13,7 +13,7 @@ from automl_canvas.datasets.parsing import read_table
 from automl_canvas.datasets.service import ingest_file, load_frame
 from automl_canvas.errors import DatasetValidationError, IntegrityError, TrainingConfigError
 from automl_canvas.messages import plain, quoted
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 

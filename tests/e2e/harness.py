@@ -23,7 +23,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 __all__ = ["REPO", "StreamlitServer", "click_button", "fill_text", "free_port", "make_browser", "screenshot", "sign_in",
-           "upload_file", "wait_for_text"]
+           "upload_file", "wait_for_text", "wait_until_drawn"]
 
 
 def free_port() -> int:
@@ -39,7 +39,7 @@ class StreamlitServer:
         self.app, self.port = app, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, **env, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        self._log = open(log_path, "wb")
+        self._log = open(log_path, "wb")  # noqa: SIM115 - the server writes to it until stop() closes it
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(self.port), "--server.address",
              "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -96,11 +96,34 @@ def wait_for_text(driver, text: str, timeout: float = 60.0) -> None:
         try:
             if text in driver.find_element("tag name", "body").text:
                 return
-        except Exception:  # noqa: BLE001 - the page may be re-rendering
+        except Exception:  # noqa: BLE001, S110 - the page may be re-rendering
             pass
         time.sleep(0.3)
     body = driver.find_element("tag name", "body").text
     raise AssertionError(f"'{text}' did not appear within {timeout}s; the page shows:\n{body[-2000:]}")
+
+
+def wait_until_drawn(driver, quiet: float = 1.0, timeout: float = 30.0, drawing: float = 15.0) -> None:
+    """Wait until Streamlit has drawn the page: no script run in progress (for up to ``timeout`` seconds) and then
+    nothing on the page changed for ``quiet`` seconds (charts and lazily loaded widgets draw after a run ends).
+    Polled instead of a fixed sleep before screenshots and clicks; a page that keeps changing once its run is
+    over (a live progress line) is taken as it is after ``drawing`` seconds."""
+    deadline = time.monotonic() + timeout
+    last, since, run_over = None, time.monotonic(), None
+    while time.monotonic() < deadline:
+        try:
+            running = bool(driver.find_elements("css selector", '[data-testid="stStatusWidget"]'))
+            page = driver.execute_script("return document.body.innerHTML.length + ':' + "
+                                         "document.querySelectorAll('canvas, svg, img, iframe').length")
+        except Exception:  # noqa: BLE001 - the page is being re-rendered under our feet
+            running, page = True, None
+        now = time.monotonic()
+        run_over = None if running else (run_over or now)
+        if running or page != last:
+            last, since = page, now
+        if run_over is not None and (now - since >= quiet or now - run_over >= drawing):
+            return
+        time.sleep(0.2)
 
 
 def screenshot(driver, path: Path) -> Path:

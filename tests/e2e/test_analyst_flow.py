@@ -16,7 +16,7 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from .conftest import DEMO_PASSWORD
-from .harness import REPO, click_button, fill_text, screenshot, sign_in, upload_file, wait_for_text
+from .harness import REPO, click_button, fill_text, screenshot, sign_in, upload_file, wait_for_text, wait_until_drawn
 
 pytestmark = pytest.mark.e2e
 
@@ -68,11 +68,8 @@ def pick_radio(driver, option: str) -> None:
 
 
 def settle(driver, seconds: float = 1.0) -> None:
-    """Let Streamlit finish a rerun (the running indicator) before a screenshot."""
-    deadline = time.monotonic() + 30
-    time.sleep(seconds)
-    while time.monotonic() < deadline and driver.find_elements("css selector", "[data-testid='stStatusWidget']"):
-        time.sleep(0.3)
+    """Let Streamlit finish a rerun and draw (nothing changes on the page for ``seconds``) before a screenshot."""
+    wait_until_drawn(driver, quiet=seconds)
 
 
 @pytest.fixture

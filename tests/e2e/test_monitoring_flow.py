@@ -8,8 +8,6 @@ docs/screenshots/scientist-monitoring.png and analyst-health.png.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
@@ -19,7 +17,7 @@ from automl_canvas.models import Job
 from tests.monitoring_world import TARGET
 
 from .conftest import DEMO_PASSWORD
-from .harness import REPO, StreamlitServer, click_button, make_browser, screenshot, sign_in, wait_for_text
+from .harness import REPO, StreamlitServer, click_button, make_browser, screenshot, sign_in, wait_for_text, wait_until_drawn
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +59,7 @@ def test_scientist_sees_the_drift_and_retrains_from_the_alert(flywheel, tmp_path
         _nav(driver, "Monitoring", "Needs attention")
         wait_for_text(driver, "Inputs drifted")
         wait_for_text(driver, "Live quality dropped")
-        time.sleep(2)  # charts draw after the script run ends
+        wait_until_drawn(driver)  # charts draw after the script run ends
         screenshot(driver, SHOTS / "scientist-monitoring.png")
         click_button(driver, "Retrain from this alert", timeout=60)
         wait_for_text(driver, "arrives in the review queue", timeout=120)
@@ -73,7 +71,7 @@ def test_scientist_sees_the_drift_and_retrains_from_the_alert(flywheel, tmp_path
         sign_in(driver, servers[1].url, "ana", DEMO_PASSWORD)
         _nav(driver, "Projects", "Who will test positive?")
         wait_for_text(driver, "in use: Needs attention", timeout=120)
-        time.sleep(1)
+        wait_until_drawn(driver)
         screenshot(driver, SHOTS / "analyst-health.png")
     finally:
         driver.quit()

@@ -21,14 +21,14 @@ from automl_canvas.db import session_scope
 from automl_canvas.models import ProjectCreate
 from automl_canvas.projects import create_project
 from automl_canvas.registry.service import list_versions
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from ..helpers import job as get_job
 from ..helpers import run_queued_jobs
 from ..review_world import worker_settings
 from .conftest import DEMO_PASSWORD
-from .harness import REPO, click_button, fill_text, screenshot, sign_in, wait_for_text
+from .harness import REPO, click_button, fill_text, screenshot, sign_in, wait_for_text, wait_until_drawn
 
 pytestmark = pytest.mark.e2e
 
@@ -48,10 +48,7 @@ def _train(engine, settings, ana, dataset_id: int, **request) -> int:
 
 def _idle(driver, timeout: float = 180.0) -> None:
     """Wait until the script run is over (Streamlit's running indicator is gone), so figures are on the page."""
-    time.sleep(0.5)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and driver.find_elements("css selector", '[data-testid="stStatusWidget"]'):
-        time.sleep(0.3)
+    wait_until_drawn(driver, quiet=0.5, timeout=timeout)
 
 
 def _click_tab(driver, name: str, timeout: float = 90.0) -> None:
@@ -73,8 +70,7 @@ def _tab(driver, name: str, marker: str, shot: str | None = None) -> None:
     _idle(driver)
     _click_tab(driver, name)
     wait_for_text(driver, marker, timeout=120)
-    _idle(driver)
-    time.sleep(1.5)  # lazily loaded widgets (tables, pickers) draw after the run ends
+    wait_until_drawn(driver, quiet=1.5)  # lazily loaded widgets (tables, pickers) draw after the run ends
     if shot:
         screenshot(driver, SHOTS / f"scientist-{shot}.png")
 
@@ -89,7 +85,7 @@ def _comment(driver, label: str, text: str) -> None:
 
     fill_text(driver, label, text)
     driver.find_element("css selector", f"textarea[aria-label=\"{label}\"]").send_keys(Keys.CONTROL, Keys.ENTER)
-    time.sleep(0.8)
+    wait_until_drawn(driver, quiet=0.8)
 
 
 def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, browser, engine, settings, product_env,
@@ -108,16 +104,14 @@ def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, 
     browser.set_window_size(1400, 1600)
     sign_in(browser, app.url, "sam", DEMO_PASSWORD)
     wait_for_text(browser, "fails 1 check")
-    _idle(browser)
-    time.sleep(1.5)
+    wait_until_drawn(browser, quiet=1.5)
     screenshot(browser, SHOTS / "scientist-queue.png")
     click_button(browser, "Claim", timeout=90)
     wait_for_text(browser, f"You claimed version #{first}.")
     _idle(browser)
     click_button(browser, "Open under the hood", timeout=90)
     wait_for_text(browser, "Holdout metrics", timeout=120)
-    _idle(browser)
-    time.sleep(1.5)
+    wait_until_drawn(browser, quiet=1.5)
     screenshot(browser, SHOTS / "scientist-overview.png")
     _tab(browser, "Leaderboard", "Search trajectory", "leaderboard")
     _tab(browser, "Data", "Holdout rows", "data")

@@ -14,9 +14,9 @@ from automl_canvas.datasets.service import ingest_file
 from automl_canvas.db import session_scope
 from automl_canvas.errors import IntegrityError, NotFoundError, PermissionDeniedError, ValidationError
 from automl_canvas.evidence import service as evidence
-from automl_canvas.models import Job
+from automl_canvas.models import Job, ModelVersion
 from automl_canvas.registry.artifacts import artifact_path
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from ..conftest import SAMPLE_DATA
@@ -101,16 +101,22 @@ def test_evidence_actions_check_the_role(settings, engine, loans_version):
         deployer = ensure_user(s, "dep", ("deployer",), "Deployer")
     with pytest.raises(PermissionDeniedError, match="evidence.compute"):
         evidence.submit_evidence(engine, settings, deployer, loans_version)
+    with session_scope(engine) as s, pytest.raises(NotFoundError):
+        evidence.list_evidence(s, deployer, loans_version)  # a draft is its project's business
     with session_scope(engine) as s:
-        assert evidence.list_evidence(s, deployer, loans_version)  # deployers may read evidence
+        s.execute(sa.update(ModelVersion).where(ModelVersion.id == loans_version).values(status="approved"))
+    with session_scope(engine) as s:
+        assert evidence.list_evidence(s, deployer, loans_version)  # deployers may read a released version's evidence
 
 
-def test_mitigated_candidate_reduces_the_planted_disparity(settings, engine, analyst, loans_version):
+def test_mitigated_candidate_reduces_the_planted_disparity(settings, engine, analyst, project, loans_version):
     from automl_canvas.evidence.mitigation import submit_mitigation
+    from automl_canvas.projects import add_member
     from automl_canvas.registry import service as registry
 
     with session_scope(engine) as s:
         scientist = ensure_user(s, "sci", ("scientist",), "Sam Scientist")
+        add_member(s, analyst, project.id, "sci", "editor")  # the draft is not shared: a member mitigates it
     with pytest.raises(PermissionDeniedError):
         submit_mitigation(engine, settings, analyst, loans_version, "gender")
     with pytest.raises(ValidationError, match="'shoe_size' is not a column"):

@@ -27,8 +27,8 @@ SPACE = {
 }
 
 
-CASES = [
-    pytest.param(t, lrn, id=f"{t}-{lrn}")
+CASES = [  # the permutation explainer takes tens of seconds: those cases are slow
+    pytest.param(t, lrn, id=f"{t}-{lrn}", marks=[pytest.mark.slow] if lrn == PERMUTATION_LEARNER else [])
     for t in TASKS
     for lrn in (*LEARNERS, PERMUTATION_LEARNER)
     if not (lrn == "lrl1" and t == "regression")

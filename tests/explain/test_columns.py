@@ -49,6 +49,7 @@ def test_data_holds_the_original_values_of_the_explained_rows(model_cache):
     assert expl.data["signup"].iloc[0] == df.loc[expl.row_index[0], "signup"]  # the date as the analyst wrote it
 
 
+@pytest.mark.slow  # the permutation explainer takes tens of seconds
 def test_permutation_players_are_original_columns(model_cache):
     # A row explained against itself as the only background row changes nothing:
     # every contribution is exactly zero (no date part is ever mixed with another row's).
@@ -75,6 +76,7 @@ def test_permutation_moves_a_date_as_one_column(model_cache):
     assert_allclose(np.delete(expl.values[0, :, 0], j), 0.0, atol=1e-12)
 
 
+@pytest.mark.slow  # the permutation explainer takes tens of seconds
 def test_permutation_players_are_the_original_columns(model_cache):
     df, model = model_cache("multiclass", PERMUTATION_LEARNER)
     explainer = ModelExplainer(model, df.iloc[:10])

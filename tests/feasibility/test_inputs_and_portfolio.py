@@ -18,6 +18,8 @@ from ..conftest import SAMPLE_DATA
 from .helpers import new_project
 from .measurements import measurements
 
+pytestmark = pytest.mark.db
+
 
 @pytest.mark.parametrize(
     ("values", "message"),

@@ -1,24 +1,25 @@
-"""One trained world per test module (training is the slow part); each test gets fresh draft versions
-by registering the trained artifact again as a new version (real rows, real digest-checked file)."""
+"""One trained world per test session (training is the slow part), copied for each test module, which may
+change its copy freely; each test gets fresh draft versions by registering the trained artifact again as a new
+version (real rows, real digest-checked file)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from sqlmodel import select
 
 from automl_canvas.auth.users import ensure_user
 from automl_canvas.datasets.service import ingest_file
-from automl_canvas.db import init_db, make_engine, session_scope
+from automl_canvas.db import make_engine, session_scope
 from automl_canvas.models import Evidence, ModelVersion, ProjectCreate
 from automl_canvas.projects import create_project
 from automl_canvas.registry.service import next_version_number
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
-from ..conftest import SAMPLE_DATA, make_settings, truncate_all
-from ..helpers import job, run_queued_jobs
+from ..conftest import SAMPLE_DATA, make_settings, migrated_engine, temporary_pg_database
+from ..helpers import WorldSnapshot, job, run_queued_jobs
 
 
 @dataclass
@@ -51,14 +52,15 @@ class World:
             return row.id
 
 
+def _settings(home, database_url):
+    return make_settings(home, database_url, fairness_bootstrap=30, shap_max_rows=200, job_time_limit_grace_seconds=900)
+
+
 def build_world(tmp_path_factory, pg_database_url, request_kwargs: dict) -> World:
+    """Train the world on the loans sample (on PostgreSQL in the database at ``pg_database_url``, emptied first)."""
     home = tmp_path_factory.mktemp("governance")
-    settings = make_settings(home, pg_database_url, fairness_bootstrap=30, shap_max_rows=200, job_time_limit_grace_seconds=900)
-    engine = make_engine(settings)
-    if engine.dialect.name == "postgresql":
-        truncate_all(engine)
-    else:
-        init_db(engine)
+    settings = _settings(home, pg_database_url)
+    engine = migrated_engine(settings)
     with session_scope(engine) as s:
         users = {
             "analyst": ensure_user(s, "ana", ("analyst",), "Ana"),
@@ -77,9 +79,26 @@ def build_world(tmp_path_factory, pg_database_url, request_kwargs: dict) -> Worl
     return World(settings, engine, project=project, dataset_id=ds.id, trained_id=done.result["version_id"], **users)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, pg_database_url):
-    w = build_world(tmp_path_factory, pg_database_url, dict(target="approved", budget=2, sensitive_columns=["gender"],
-                                                            use_sensitive_as_features=True, learners=["lgbm"]))
-    yield w
+@pytest.fixture(scope="session")
+def governance_snapshot(tmp_path_factory, db_backend):
+    """The trained world, built once per session (in a PostgreSQL database of its own) and then left at rest."""
+    databases = temporary_pg_database() if db_backend == "postgresql" else None
+    url = next(databases) if databases else None
+    w = build_world(tmp_path_factory, url, {"target": "approved", "budget": 2, "sensitive_columns": ["gender"],
+                                            "use_sensitive_as_features": True, "learners": ["lgbm"]})
     w.engine.dispose()
+    yield w, WorldSnapshot(w.settings.home, url)
+    if databases is not None:
+        next(databases, None)
+
+
+@pytest.fixture(scope="module")
+def world(governance_snapshot, tmp_path_factory):
+    """This module's own copy of the trained world."""
+    built, snapshot = governance_snapshot
+    home = tmp_path_factory.mktemp("governance-copy") / "home"
+    with snapshot.copy(home) as url:
+        settings = _settings(home, url)
+        engine = make_engine(settings)
+        yield replace(built, settings=settings, engine=engine)
+        engine.dispose()

@@ -17,6 +17,8 @@ from automl_canvas.db import session_scope, utcnow
 from automl_canvas.errors import AuthenticationError, ConflictError, PermissionDeniedError, TooManyAttemptsError, ValidationError
 from automl_canvas.models import ApiToken, User
 
+pytestmark = pytest.mark.db
+
 PASSWORD = "correct horse battery"
 
 

@@ -9,12 +9,30 @@ import sqlalchemy as sa
 
 from automl_canvas.audit import list_events
 from automl_canvas.db import session_scope
-from automl_canvas.errors import (ConflictError, IntegrityError, InvalidTransitionError, NotFoundError, PermissionDeniedError,
-                                  PolicyCheckError, ValidationError)
+from automl_canvas.errors import (
+    ConflictError,
+    IntegrityError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    PolicyCheckError,
+    ValidationError,
+)
 from automl_canvas.models import ModelVersion
+from automl_canvas.projects import add_member, remove_member
 from automl_canvas.registry.artifacts import artifact_path
-from automl_canvas.review import (add_comment, approve, claim, get_review, list_comments, reject, request_changes, review_queue,
-                                  set_project_policy, share)
+from automl_canvas.review import (
+    add_comment,
+    approve,
+    claim,
+    get_review,
+    list_comments,
+    reject,
+    request_changes,
+    review_queue,
+    set_project_policy,
+    share,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -94,8 +112,16 @@ def test_maker_checker_nobody_approves_what_they_built_or_shared_not_even_an_adm
 
 def test_analyst_cannot_share_another_analysts_model(world):
     vid = world.fresh_version()
-    with session_scope(world.engine) as s, pytest.raises(PermissionDeniedError, match="their own projects"):
-        share(s, world.settings, world.analyst2, vid)
+    with session_scope(world.engine) as s, pytest.raises(NotFoundError, match=f"^Model version {vid} does not exist"):
+        share(s, world.settings, world.analyst2, vid)  # not a member: the project's models do not exist for them
+    with session_scope(world.engine) as s:
+        add_member(s, world.analyst, world.project.id, world.analyst2.username, "viewer")
+    try:
+        with session_scope(world.engine) as s, pytest.raises(PermissionDeniedError, match="their own projects"):
+            share(s, world.settings, world.analyst2, vid)  # a viewer reads, and shares nothing
+    finally:
+        with session_scope(world.engine) as s:
+            remove_member(s, world.analyst, world.project.id, world.analyst2.username)
 
 
 def test_bad_approvals_change_nothing(world):
@@ -103,7 +129,7 @@ def test_bad_approvals_change_nothing(world):
         approve(s, world.settings, world.sam, 999999)
     vid = world.fresh_version()
     with session_scope(world.engine) as s, pytest.raises(InvalidTransitionError, match="is draft"):
-        approve(s, world.settings, world.sam, vid, override_justification="x")
+        approve(s, world.settings, world.admin, vid, override_justification="x")  # (an admin sees unshared drafts)
     _in_review(world, vid)
     with session_scope(world.engine) as s:
         approve(s, world.settings, world.sam, vid, override_justification="Accepted risk, documented.")
@@ -112,7 +138,7 @@ def test_bad_approvals_change_nothing(world):
     with session_scope(world.engine) as s, pytest.raises(PermissionDeniedError):
         approve(s, world.settings, world.analyst2, vid)  # analysts never decide
     with session_scope(world.engine) as s, pytest.raises(ValidationError, match="comment saying why"):
-        reject(s, world.settings, world.sam, world.fresh_version(), "")
+        reject(s, world.settings, world.admin, world.fresh_version(), "")
 
 
 def test_a_changed_artifact_cannot_be_approved(world, tmp_path):
@@ -188,6 +214,8 @@ def test_decision_freezes_the_evidence_the_reviewer_saw(world):
 
 def test_comments_are_validated_and_ordered(world):
     vid = world.fresh_version()
+    with session_scope(world.engine) as s:
+        share(s, world.settings, world.analyst, vid)  # shared: the reviewers join the conversation
     with session_scope(world.engine) as s:
         with pytest.raises(ValidationError, match="cannot be empty"):
             add_comment(s, world.analyst, vid, "   ")

@@ -3,6 +3,7 @@ on PostgreSQL the database itself refuses UPDATE and DELETE."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -15,6 +16,8 @@ from automl_canvas.db import session_scope
 from automl_canvas.errors import PermissionDeniedError
 from automl_canvas.models import AuditEvent
 from automl_canvas.review import verify_audit
+
+pytestmark = pytest.mark.db
 
 
 @pytest.fixture
@@ -39,7 +42,7 @@ def test_an_intact_chain_verifies(engine, chain):
         events = list_events(s, limit=1000)
     assert result.ok and result.checked == len(events) >= 6
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
 
 
 @pytest.mark.parametrize("sql,reason", [
@@ -201,9 +204,8 @@ def test_postgresql_refuses_update_and_delete(engine, chain, db_backend):
     if db_backend != "postgresql":
         pytest.skip("the append-only trigger exists on PostgreSQL only (SQLite relies on the hash chain)")
     for sql in ("UPDATE audit_log SET action = 'x' WHERE seq = 1", "DELETE FROM audit_log WHERE seq = 1"):
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-            with engine.begin() as c:
-                c.execute(sa.text(sql))
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as c:
+            c.execute(sa.text(sql))
 
 
 def test_only_admins_and_scientists_verify(engine, chain):

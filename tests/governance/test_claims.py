@@ -13,7 +13,7 @@ from automl_canvas.errors import ClaimHeldError, ClaimRequiredError, PermissionD
 from automl_canvas.models import ModelVersion
 from automl_canvas.review import approve, claim, reject, release, request_changes, share
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 JUSTIFICATION = "Gender is an approved pricing factor here (test)."
 

@@ -12,7 +12,7 @@ from automl_canvas.errors import InvalidTransitionError
 from automl_canvas.models import ModelVersion
 from automl_canvas.review import ACTIONS, ReviewState, transition
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 #: The moves the governance issue asks for, written out independently of the code's table.
 EXPECTED = {

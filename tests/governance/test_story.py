@@ -11,9 +11,19 @@ from click.testing import CliRunner
 from automl_canvas.audit import list_events, verify_chain
 from automl_canvas.db import session_scope
 from automl_canvas.errors import InvalidTransitionError, PolicyCheckError
-from automl_canvas.review import (EVENT_ACTIONS, approve, claim, get_review, record_deployment, request_changes, revoke,
-                                  rollback, share, submit_review_reproduce)
-from automl_canvas.training.service import submit_training
+from automl_canvas.review import (
+    EVENT_ACTIONS,
+    approve,
+    claim,
+    get_review,
+    record_deployment,
+    request_changes,
+    revoke,
+    rollback,
+    share,
+    submit_review_reproduce,
+)
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from ..helpers import job, run_queued_jobs
@@ -103,7 +113,7 @@ def test_the_cli_drives_the_review(world, monkeypatch):
         blocked = run(main, ["--user", "sam", "review", "approve", str(vid)])
         assert blocked.exit_code == 2 and "fails 1 policy check" in blocked.output
         mine = run(main, ["--user", "ana", "review", "approve", str(vid)])
-        assert mine.exit_code == 2 and "may not perform 'review.decide'" in mine.output
+        assert mine.exit_code == 2 and "may not perform 'review.approve'" in mine.output
         ok = run(main, ["--user", "sam", "review", "approve", str(vid), "--override", "Documented exception (test)."])
         assert ok.exit_code == 0 and "overridden checks: fairness:gender" in ok.output
         queue = run(main, ["--user", "sam", "review", "queue", "--json"])

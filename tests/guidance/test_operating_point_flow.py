@@ -14,15 +14,15 @@ from fastapi.testclient import TestClient
 
 from automl_canvas.datasets.service import ingest_file
 from automl_canvas.db import init_db, make_engine, session_scope
-from automl_canvas.errors import InvalidTransitionError, PermissionDeniedError
+from automl_canvas.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from automl_canvas.evidence.service import list_evidence
 from automl_canvas.models import ProjectCreate
-from automl_canvas.projects import create_project
+from automl_canvas.projects import add_member, create_project
 from automl_canvas.registry import service as registry
 from automl_canvas.registry.grade import grade_version
 from automl_canvas.registry.operating_point import set_operating_point
 from automl_canvas.review import approve, claim, share
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 from tests.conftest import make_settings
 from tests.helpers import job, run_queued_jobs, users_with_tokens
@@ -67,7 +67,7 @@ def world(tmp_path_factory):
 
 def _version(w):
     with session_scope(w["engine"]) as s:
-        return registry.get_version(s, w["users"]["sam"], w["vid"])
+        return registry.get_version(s, w["users"]["ana"], w["vid"])
 
 
 def test_a_new_binary_version_decides_at_the_balanced_cut_off(world):
@@ -77,7 +77,7 @@ def test_a_new_binary_version_decides_at_the_balanced_cut_off(world):
     assert p["positive_class"] == "Yes" and 0 < p["threshold"] < 0.5  # imbalanced: below the implicit 0.5
     # the evidence job's confusion matrix (train-only refit at the stored cut-off) is the operating point's
     with session_scope(world["engine"]) as s:
-        perf = next(e for e in list_evidence(s, world["users"]["sam"], v.id) if e.kind == "performance")
+        perf = next(e for e in list_evidence(s, world["users"]["ana"], v.id) if e.kind == "performance")
     from automl_canvas.evidence.store import load_json
 
     detail = load_json(world["settings"], perf.files["detail"])
@@ -88,7 +88,11 @@ def test_a_new_binary_version_decides_at_the_balanced_cut_off(world):
 
 
 def test_another_analyst_cannot_change_the_cut_off(world):
-    with session_scope(world["engine"]) as s, pytest.raises(PermissionDeniedError):
+    with session_scope(world["engine"]) as s, pytest.raises(NotFoundError):  # not in the project: no such version
+        set_operating_point(s, world["users"]["olga"], world["vid"], "recall", 60)
+    with session_scope(world["engine"]) as s:
+        add_member(s, world["users"]["ana"], _version(world).project_id, "olga", "viewer")
+    with session_scope(world["engine"]) as s, pytest.raises(PermissionDeniedError, match="olga is a viewer"):
         set_operating_point(s, world["users"]["olga"], world["vid"], "recall", 60)
 
 
@@ -104,7 +108,7 @@ def test_the_cli_shows_previews_and_sets_the_cut_off(world):
 
     def run(*args):
         proc = subprocess.run([cli, "--user", "ana", "cutoff", str(world["vid"]), *args], env=env, capture_output=True,
-                              text=True, timeout=120)
+                              text=True, timeout=120, check=False)
         assert proc.returncode == 0, proc.stderr
         return proc.stdout
 

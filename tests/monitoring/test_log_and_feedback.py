@@ -6,17 +6,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from automl_canvas.db import session_scope
+from automl_canvas.db import session_scope, utcnow
 from automl_canvas.models import AuditEvent, Job, MonitoringSchedule, PredictionLog
 from automl_canvas.monitoring.checks import prune_log
 from automl_canvas.monitoring.log import PredictionLogWriter
 from automl_canvas.monitoring.service import enqueue_due_checks
-from automl_canvas.registry.serving import predict_records
+from automl_canvas.serving.service import predict_records
 from tests.monitoring_world import FEATURES, TARGET
 
 pytestmark = pytest.mark.slow
@@ -131,6 +131,7 @@ def test_predictions_served_elsewhere_are_pushed_then_joined(flywheel):
     assert _post(fw, "ana", "/feedback", json={"feedback": [{"request_id": "edge-1", "actual": "tested_positive"}]}).json()["recorded"] == 1
 
 
+@pytest.mark.db  # the log's insert-or-ignore is written per dialect (ON CONFLICT DO NOTHING)
 def test_retries_are_logged_once_drafts_never_and_inputs_only_in_the_sample(flywheel):
     fw = flywheel
     for _ in range(2):
@@ -186,22 +187,33 @@ def test_the_command_line_checks_reads_health_and_takes_outcomes(flywheel, tmp_p
     assert refused.returncode == 2 and "never deployed" in refused.stderr and "Traceback" not in refused.stderr
 
 
+@pytest.mark.db  # many workers share the schedule through a conditional UPDATE
 def test_the_schedule_queues_each_due_check_once(flywheel):
+    """A version's check comes due one interval after its last turn.  The interval is an hour, so no turn can come
+    by itself while the test runs however slow the machine; time passing is written into the schedule instead."""
     fw = flywheel
-    settings = fw.settings.model_copy(update={"monitoring_interval_seconds": 0.5})
+    settings = fw.settings.model_copy(update={"monitoring_interval_seconds": 3600})
 
     def monitor_jobs():
         with session_scope(fw.engine) as s:
             return s.execute(sa.select(sa.func.count()).where(Job.kind == "monitor", Job.status == "queued")).scalar_one()
 
-    before = monitor_jobs()
+    def next_check_at():
+        with session_scope(fw.engine) as s:
+            return s.get(MonitoringSchedule, fw.deployed_id).next_check_at
+
+    def an_hour_passes():
+        with session_scope(fw.engine) as s:
+            s.execute(sa.update(MonitoringSchedule).where(MonitoringSchedule.version_id == fw.deployed_id)
+                      .values(next_check_at=next_check_at() - timedelta(hours=1)))
+
+    before, seen = monitor_jobs(), utcnow()
     assert enqueue_due_checks(fw.engine, settings) == []  # first sight of the deployment: due one interval later
-    with session_scope(fw.engine) as s:
-        assert s.get(MonitoringSchedule, fw.deployed_id) is not None
-    time.sleep(0.6)
+    assert timedelta(minutes=59) < next_check_at() - seen < timedelta(minutes=65)
+    an_hour_passes()
     queued = enqueue_due_checks(fw.engine, settings)
-    assert len(queued) == 1 and enqueue_due_checks(fw.engine, settings) == []  # not due again yet
-    time.sleep(0.6)
+    assert len(queued) == 1 and enqueue_due_checks(fw.engine, settings) == []  # not due again for an hour
+    an_hour_passes()
     assert enqueue_due_checks(fw.engine, settings) == queued  # still queued: the same job, not a second one
     assert monitor_jobs() == before + 1
     fw.run_jobs()

@@ -16,9 +16,9 @@ from sqlmodel import select
 
 from automl_canvas.db import session_scope, utcnow
 from automl_canvas.jobs import queue
-from automl_canvas.jobs.worker import run_job_inline
 from automl_canvas.models import Job, MonitoringCheck
 from automl_canvas.monitoring.service import submit_check
+from automl_canvas.runner.execute import run_job_inline
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

@@ -36,8 +36,8 @@ def binary_detail(tn, fp, fn, tp):
 def test_binary_metrics_in_words_are_precision_and_recall_per_100():
     detail = binary_detail(tn=400, fp=29, fn=30, tp=71)  # precision 71/100, recall 71/101
     lines = pl.metrics_in_words(version(), detail, "customers")
-    assert "On 530 customers it had never seen, it is right about 83 times in 100; always guessing the most common " \
-           "answer would be right 75 times in 100." in lines
+    assert ("On 530 customers it had never seen, it is right about 83 times in 100; always guessing the most common "
+            "answer would be right 75 times in 100.") in lines
     assert "Out of 100 customers it flags as churned = 'Yes', about 71 really are." in lines
     assert "Of every 100 customers that really are 'Yes', it finds about 70." in lines
     assert any("ranks the 'Yes' one higher" in line for line in lines)
@@ -68,8 +68,8 @@ def test_regression_words_use_mae_spread_and_the_worst_decile():
     detail = performance_detail("regression", y, None, pred, [])
     v = version(task="regression", target="price", metrics={"model": {"mae": 2.0, "r2": 0.9}, "baseline": {"mae": 25.0}})
     words = pl.metrics_in_words(v, detail)
-    assert words[0] == "On 100 rows it had never seen, its estimates of price are off by about 2.0 on average; always " \
-                       "guessing the average would be off by 25.0."
+    assert words[0] == ("On 100 rows it had never seen, its estimates of price are off by about 2.0 on average; always "
+                        "guessing the average would be off by 25.0.")
     assert "It explains about 90 % of the differences in price between rows." in words
     # sorted by estimate, the decile holding 70-73 (5 of them really 90-93) is off most: 72 on average vs 82
     assert pl.mistakes_in_words(v, detail) == [("It under-estimates most for its highest estimates: there it says 72.0 on "

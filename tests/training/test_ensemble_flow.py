@@ -21,9 +21,9 @@ from automl_canvas.models import ProjectCreate
 from automl_canvas.projects import create_project
 from automl_canvas.registry import service as registry
 from automl_canvas.review import approve, claim, share
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.ensemble import ENSEMBLE_LEARNER
 from automl_canvas.training.margins import link, margin_of
-from automl_canvas.training.service import submit_training
 from automl_canvas.training.spec import TrainingRequest
 from tests.conftest import make_settings
 from tests.helpers import job, run_queued_jobs, users_with_tokens

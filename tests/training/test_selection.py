@@ -56,6 +56,7 @@ def test_greedy_weights_keep_a_single_candidate_when_nothing_helps():
     assert weights == {"perfect": 1.0}
 
 
+@pytest.mark.slow
 def test_an_ensemble_wins_on_a_table_that_needs_both_a_line_and_a_step():
     X, y = _encoded(additive_table(n=600), "bought")
     search, fresh = _evidence(X, y, 1), _evidence(X, y, 2)

@@ -7,7 +7,7 @@ import streamlit as st
 from apps.analyst._ui import page, pick_version, saved_upload
 from apps.common import friendly
 from automl_canvas.exports import to_csv_bytes  # formulas neutralised: this file is opened in a spreadsheet
-from automl_canvas.registry.batch import predict_upload
+from automl_canvas.serving.batch import predict_upload
 
 me, project, world = page("Batch predictions", "Upload a file with the same columns as the training data (the outcome "
                           "column may be left out); get it back with a prediction and how confident it is for every row.")

@@ -15,8 +15,8 @@ from automl_canvas.datasets.readiness import check_target
 from automl_canvas.jobs.position import queue_position
 from automl_canvas.jobs.service import cancel_job, get_job_for, list_project_jobs
 from automl_canvas.registry.plain_language import metric_in_words
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.metrics import DEFAULT_METRIC, METRICS, resolve_metric
-from automl_canvas.training.service import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 JOB = "build_job_id"

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from automl_canvas.jobs.position import queue_position
 from automl_canvas.jobs.service import cancel_job, get_job_for
 from automl_canvas.models import JobPublic
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from ..deps import Id, ctx_dep

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from automl_canvas.db import session_scope
 from automl_canvas.exports import write_table
-from automl_canvas.registry.hot_path import NeedsDatabase
-from automl_canvas.registry.serving import predict_batch_file, predict_records
+from automl_canvas.serving.hot_path import NeedsDatabase
+from automl_canvas.serving.service import predict_batch_file, predict_records
 
 from ..deps import Id, _bearer, ctx_dep, token_guard
 from ..schemas import PredictIn

@@ -14,9 +14,10 @@ import streamlit as st
 
 from apps.scientist.ui import SELECTED, act, figure, read, watch_job
 from automl_canvas.evidence.mitigation import CONSTRAINTS, submit_mitigation
+from automl_canvas.fairness.findings import with_favourable
 from automl_canvas.fairness.plots import METRIC_TITLES, plot_disparities, plot_group_metric
 from automl_canvas.fairness.result import FairnessReport
-from automl_canvas.fairness.verdicts import mitigation_verdict, with_favourable
+from automl_canvas.fairness.verdicts import mitigation_verdict
 from automl_canvas.review.details import mitigated_candidates
 
 from .context import Ctx, cached_document

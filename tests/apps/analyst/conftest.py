@@ -16,7 +16,7 @@ from automl_canvas.jobs.service import get_job_for
 from automl_canvas.models import ProjectCreate
 from automl_canvas.projects import create_project
 from automl_canvas.registry.service import list_versions
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from ...conftest import SAMPLE_DATA, make_settings, truncate_all

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from automl_canvas.errors import ValidationError
-from automl_canvas.registry.batch import predict_upload
+from automl_canvas.serving.batch import predict_upload
 
 from ...conftest import SAMPLE_DATA
 

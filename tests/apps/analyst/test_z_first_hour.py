@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from apps.common.session import signed_in_words
 from automl_canvas.db import session_scope
 from automl_canvas.models.jobs import Job
-from automl_canvas.training.service import submit_training
+from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
 from .conftest import open_page

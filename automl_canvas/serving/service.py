@@ -11,7 +11,6 @@ once per digest), so a request does no disk reads.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -26,12 +25,16 @@ from ..config import Settings
 from ..datasets.parsing import read_table
 from ..db import session_scope
 from ..errors import NotFoundError, ValidationError
+from ..evidence.service import explain_version_row, explanation_background
 from ..models import ModelVersion
+from ..monitoring.log import check_request_id, frame_rows, is_logged, new_request_id, prediction_rows, write_rows
+from ..registry.plain_language import confidence_label as plain_confidence_label
+from ..registry.records import validate_records
+from ..registry.service import attach_predictions, load_model
 from ..serialization import json_safe
-from .service import attach_predictions, load_model
 
-__all__ = ["check_records", "check_serving_access", "confidence_label", "predict_batch_file", "predict_records",
-           "require_predict", "score_and_log", "serving_fields", "validate_records"]
+__all__ = ["check_serving_access", "confidence_label", "predict_batch_file", "predict_records",
+           "require_predict", "score_and_log", "serving_fields"]
 
 _COLUMNS = (ModelVersion.id, ModelVersion.status, ModelVersion.task, ModelVersion.target, ModelVersion.artifact_path,
             ModelVersion.artifact_sha256, ModelVersion.feature_schema, ModelVersion.operating_point,
@@ -42,9 +45,7 @@ _COLUMNS = (ModelVersion.id, ModelVersion.status, ModelVersion.task, ModelVersio
 def confidence_label(probability: float) -> str:
     """The plain label for the predicted outcome's probability: the same rule the analyst app shows
     (registry/plain_language.py: Very confident >= 0.90, Confident >= 0.75, Leaning >= 0.60, else Unsure)."""
-    from .plain_language import confidence_label as plain
-
-    return plain("binary", probability)[0]
+    return plain_confidence_label("binary", probability)[0]
 
 
 def _serving_version(session: Session, actor, version_id: int) -> SimpleNamespace:
@@ -78,63 +79,6 @@ def check_serving_access(actor, version, session: Session | None = None) -> None
     require(actor, "model.predict_approved", VersionRef(Access(session, actor) if session is not None else None, version))
 
 
-def _field_problem(kind: str, value: Any) -> str | None:
-    if value is None:
-        return None  # unknown: handled like a missing value in a file
-    if kind == "numeric":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            return "must be a number or null"
-    elif kind == "categorical":
-        if not isinstance(value, (str, int, float, bool)):
-            return "must be a text, number or boolean value or null"
-    elif kind == "datetime":
-        if not isinstance(value, str) or pd.isna(pd.to_datetime(value, errors="coerce", format="mixed", utc=True)):
-            return "must be a date such as 2024-01-31 or null"
-    return None
-
-
-def validate_records(feature_schema: dict[str, Any], records: Any, max_rows: int) -> pd.DataFrame:
-    """The records as a frame, or a ValidationError whose details list every (row, field, problem)."""
-    needed = check_records(feature_schema, records, max_rows)
-    return pd.DataFrame([{k: r[k] for k in needed} for r in records], columns=needed)
-
-
-def check_records(feature_schema: dict[str, Any], records: Any, max_rows: int) -> list[str]:
-    """The fields the model needs, after checking every record (the frame path and the hot path share it,
-    so both refuse the same input with the same message)."""
-    if not isinstance(records, list) or not records:
-        raise ValidationError("Send 'records': a non-empty list of objects, one per row to score.",
-                              details={"errors": [{"row": None, "field": "records", "problem": "must be a non-empty list"}]})
-    if len(records) > max_rows:
-        raise ValidationError(f"{len(records):,} records were sent; one request scores at most {max_rows:,}. "
-                              "Use the batch upload for larger sets.", details={"errors": [
-                                  {"row": None, "field": "records", "problem": f"at most {max_rows} rows"}]})
-    columns: dict[str, dict[str, Any]] = feature_schema.get("columns") or {}
-    needed = list(feature_schema.get("input_columns") or columns)
-    ignored = set(feature_schema.get("dropped_columns") or ()) | {feature_schema.get("target")}
-    errors: list[dict[str, Any]] = []
-    for i, rec in enumerate(records):
-        if not isinstance(rec, dict):
-            errors.append({"row": i, "field": None, "problem": "must be an object of field name to value"})
-            continue
-        for name in needed:
-            if name not in rec:
-                errors.append({"row": i, "field": name, "problem": "is required (send null when unknown)"})
-            else:
-                problem = _field_problem(columns.get(name, {}).get("kind", "categorical"), rec[name])
-                if problem:
-                    errors.append({"row": i, "field": name, "problem": problem})
-        errors.extend({"row": i, "field": k, "problem": "is not a field of this model"}
-                      for k in rec if k not in needed and k not in ignored)
-    if errors:
-        fields = sorted({str(e["field"]) for e in errors if e["field"]})
-        shown = "; ".join(f"row {e['row']}: '{e['field']}' {e['problem']}" for e in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        raise ValidationError(f"The records do not match the model's fields: {shown}{more}.",
-                              details={"errors": errors[:200], "fields": fields, "expected_fields": needed})
-    return needed
-
-
 def predict_records(session: Session, settings: Settings, actor, version_id: int, records: Any,
                     explain: bool = False, *, log=None, request_id: str | None = None) -> dict[str, Any]:
     """Predictions (and class probabilities with a confidence label; optionally SHAP contributions) per record.
@@ -143,8 +87,6 @@ def predict_records(session: Session, settings: Settings, actor, version_id: int
     predictions are queued for the prediction log under ``request_id`` (a new one when not given), which
     the answer carries so the caller can send the true outcome later.
     """
-    from ..monitoring.log import check_request_id, is_logged, new_request_id, prediction_rows
-
     request_id = check_request_id(request_id) if request_id is not None else new_request_id()
     version = _serving_version(session, actor, version_id)
     frame = validate_records(version.feature_schema, records, settings.predict_max_rows)
@@ -169,8 +111,6 @@ def predict_records(session: Session, settings: Settings, actor, version_id: int
         log.submit(prediction_rows(version_id, request_id, inputs, results, classes, "api",
                                    settings.monitoring_input_sample_rate))
     if explain:
-        from ..evidence.service import explain_version_row, explanation_background
-
         background = explanation_background(session, settings, actor, version_id)
         for item, rec in zip(results, frame.to_dict(orient="records")):
             item["contributions"] = explain_version_row(settings, version, background, rec)["explanation"]
@@ -194,8 +134,6 @@ def predict_batch_file(engine: Engine, settings: Settings, actor, version_id: in
 def score_and_log(engine: Engine, settings: Settings, version, model, rows: pd.DataFrame) -> pd.DataFrame:
     """``rows`` with prediction columns appended; a released version's predictions go to the prediction log
     (one request id for the whole file, its rows numbered in file order)."""
-    from ..monitoring.log import frame_rows, is_logged, new_request_id, write_rows
-
     preds = model.predict_frame(rows)
     if is_logged(version.status):
         inputs = rows[[c for c in model.input_columns if c in rows.columns]]

@@ -17,9 +17,9 @@ from ..config import Settings
 from ..datasets.parsing import read_table
 from ..db import session_scope
 from ..errors import ValidationError
-from .plain_language import batch_columns_report
-from .service import get_version, load_model
-from .serving import score_and_log
+from ..registry.plain_language import batch_columns_report
+from ..registry.service import get_version, load_model
+from .service import score_and_log
 
 __all__ = ["BatchResult", "predict_upload"]
 

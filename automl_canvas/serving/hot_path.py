@@ -18,7 +18,7 @@ The rules are the frame path's own functions (``require_predict``,
 ``check_serving_access``, ``check_records``), so both refuse the same input with
 the same error.  Anything the hot path does not cover (several records, explain,
 a learner without a fast scorer) returns None and the caller uses
-:func:`~automl_canvas.registry.serving.predict_records`.
+:func:`~automl_canvas.serving.service.predict_records`.
 """
 
 from __future__ import annotations
@@ -32,12 +32,16 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from ..auth.resources import NeedsLookup
+from ..auth.tokens import authenticate_token
 from ..config import Settings
 from ..db import session_scope
+from ..monitoring.log import check_request_id, is_logged, new_request_id, prediction_rows
+from ..registry.fast_scoring import FastScorer, build_scorer
+from ..registry.records import check_records
+from ..registry.release import RELEASED_STATES
+from ..registry.service import load_model, version_threshold
 from ..serialization import json_safe
-from .fast_scoring import FastScorer, build_scorer
-from .release import RELEASED_STATES
-from .serving import check_records, check_serving_access, confidence_label, require_predict, serving_fields
+from .service import check_serving_access, confidence_label, require_predict, serving_fields
 
 __all__ = ["NeedsDatabase", "ServingState"]
 
@@ -94,8 +98,6 @@ class ServingState:
     # -- caches ----------------------------------------------------------------
     def actor(self, raw_token: str | None, *, io: bool = True):
         """The token's user (AuthenticationError as ``authenticate_token`` raises it); re-checked every TTL."""
-        from ..auth.tokens import authenticate_token
-
         key = hashlib.sha256(raw_token.encode()).hexdigest() if raw_token else None
         cached = self.tokens.get(key) if key else None
         if cached is not None:
@@ -129,8 +131,6 @@ class ServingState:
 
     def scorer(self, version, *, io: bool = True) -> FastScorer | None:
         """The version's fast scorer (None: its learner takes the frame path), built once per digest and cut-off."""
-        from .service import load_model, version_threshold
-
         key = (version.artifact_sha256, version_threshold(version))
         with self._lock:
             if key in self._scorers:
@@ -150,8 +150,6 @@ class ServingState:
     def predict(self, actor, version_id: int, records: Any, explain: bool, *, log=None, request_id: str | None = None,
                 io: bool = True) -> dict[str, Any] | None:
         """The frame path's answer for one record, or None when the frame path must answer instead."""
-        from ..monitoring.log import check_request_id, is_logged, new_request_id, prediction_rows
-
         request_id = check_request_id(request_id) if request_id is not None else new_request_id()
         require_predict(actor)
         version = self.version(version_id, io=io)

@@ -1,77 +1,31 @@
-"""Training use cases: check and queue a request; run it as a job; record the version."""
+"""The training job: train, store the artifact, record the version, then what follows it.
+
+A handler above the workflows, so what follows a version is plain calls, not back-edges: a retrain is
+compared with the deployed version and shared for review (``monitoring.retrain``), and the evidence job
+is queued (``evidence.service``).
+"""
 
 from __future__ import annotations
 
 import math
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ..auth.resources import dataset_for
-from ..config import Settings
-from ..datasets.service import get_dataset, load_columns, load_frame
+from ..datasets.service import get_dataset, load_frame
 from ..db import session_scope
-from ..jobs import queue
+from ..evidence.service import enqueue_evidence
 from ..jobs.context import JobContext
-from ..jobs.quotas import check_quota
-from ..models import DatasetPublic, JobPublic, ModelVersion, ModelVersionPublic, User, UserPublic
+from ..models import ModelVersion, ModelVersionPublic, User, UserPublic
+from ..monitoring.retrain import compare_with_deployed, enter_review
 from ..registry.artifacts import save_model
-from ..registry.service import next_version_number
+from ..registry.service import get_version, next_version_number
 from ..serialization import json_safe
-from .spec import ResolvedSpec, TrainingRequest, resolve_spec
+from ..services.training import resolve_for_dataset
+from ..training.spec import ResolvedSpec, TrainingRequest
+from ..training.trainer import train
 
-__all__ = ["resolve_for_dataset", "run_training_job", "submit_training"]
-
-
-def resolve_for_dataset(settings: Settings, dataset, request: TrainingRequest, engine: Engine | None = None) -> ResolvedSpec:
-    """Check ``request`` against ``dataset``, with the leakage probe for its target (stored once, then reused).
-
-    With ``engine`` the probe is computed on first use and stored on the dataset; without, a stored one is used
-    or it is computed in memory.
-    """
-    from ..datasets.leakage import ensure_probe, probe_target, stored_probe
-
-    leakage = None
-    if request.target in {c["name"] for c in dataset.profile.get("columns") or []}:
-        leakage = stored_probe(dataset.profile, request.target)
-        if leakage is None:
-            leakage = (ensure_probe(engine, settings, dataset, request.target) if engine is not None else
-                       probe_target(load_frame(settings, dataset), request.target, max_classes=settings.max_classes))
-    return resolve_spec(
-        request,
-        dataset.profile,
-        lambda col: load_columns(settings, dataset, [col])[col],
-        max_classes=settings.max_classes,
-        default_seed=settings.default_seed,
-        leakage=leakage,
-    )
-
-
-def submit_training(engine: Engine, settings: Settings, actor, dataset_id: int, request: TrainingRequest, priority: int = 0,
-                    extra_payload: dict | None = None) -> JobPublic:
-    """Validate the request now (clear errors before anything is queued), then queue it.
-
-    ``extra_payload``: what the job does once the version exists (``retrain``: compare with the
-    deployed version and share it for review; see automl_canvas/monitoring/retrain.py).
-    """
-    with session_scope(engine) as s:  # editors and owners of the dataset's project
-        dataset = DatasetPublic.model_validate(dataset_for(s, actor, "model.train", dataset_id))
-    spec = resolve_for_dataset(settings, dataset, request, engine)
-    with session_scope(engine) as s:
-        check_quota(s, settings, actor, budget_seconds=spec.budget_seconds)
-        job = queue.enqueue(
-            s,
-            kind="train",
-            payload={"dataset_id": dataset_id, "request": request.model_dump(), "resolved": spec.to_dict(),
-                     **(extra_payload or {})},
-            created_by_id=actor.id,
-            project_id=dataset.project_id,
-            priority=priority,
-            time_limit_seconds=settings.time_limit_for(spec.budget_seconds),
-            max_attempts=settings.job_max_attempts,
-        )
-        return JobPublic.model_validate(job)
+__all__ = ["run_training_job"]
 
 
 def _finite(x: float) -> float:
@@ -87,8 +41,6 @@ def run_training_job(ctx: JobContext) -> None:
     request = TrainingRequest.model_validate(ctx.job.payload["request"])
     spec = resolve_for_dataset(settings, dataset, request, engine)
     df = load_frame(settings, dataset)
-    from .trainer import train
-
     outcome = train(
         df,
         spec,
@@ -108,9 +60,6 @@ def run_training_job(ctx: JobContext) -> None:
     retrain = ctx.job.payload.get("retrain")
     comparison = None
     if retrain:
-        from ..monitoring.retrain import compare_with_deployed
-        from ..registry.service import get_version
-
         ctx.progress(stage="comparing with the deployed version", force=True)
         with session_scope(engine) as s:
             parent = get_version(s, actor, retrain["version_id"])
@@ -134,14 +83,10 @@ def run_training_job(ctx: JobContext) -> None:
                     "artifact_sha256": version.artifact_sha256,
                 }
                 if retrain:
-                    from ..monitoring.retrain import enter_review
-
                     enter_review(s, settings, actor, version.id, retrain, comparison)
                     result["comparison"] = json_safe(comparison)
                     result["retrain_of_version_id"] = retrain["version_id"]
                 if settings.evidence_after_training:
-                    from ..evidence.service import enqueue_evidence
-
                     evidence_job = enqueue_evidence(s, settings, version_id=version.id, project_id=version.project_id,
                                                     created_by_id=version.created_by_id)
                     result["evidence_job_id"] = evidence_job.id
