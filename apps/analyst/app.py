@@ -7,7 +7,7 @@ lives in their own ``st.session_state``, so tabs and people never share it.
 
 import streamlit as st
 
-from apps.analyst._ui import ROLES
+from apps.analyst.analyst_ui import ROLES
 from apps.common import require_login
 
 st.set_page_config(page_title="AutoML Canvas", page_icon=":material/insights:", layout="wide")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from apps.analyst._ui import db
+from apps.analyst.analyst_ui import db
 from apps.common import friendly
 from automl_canvas.models import ModelVersionPublic, UserPublic
 from automl_canvas.registry.operating_point import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from apps.analyst._ui import db
+from apps.analyst.analyst_ui import db
 from apps.common import friendly, get_world
 from automl_canvas.feasibility.service import FeasibilityRequest, submit_feasibility
 from automl_canvas.jobs.service import list_project_jobs

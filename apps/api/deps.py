@@ -19,7 +19,7 @@ from automl_canvas.db import session_scope
 from automl_canvas.errors import AuthenticationError, TooManyAttemptsError
 from automl_canvas.models import UserPublic
 
-__all__ = ["Ctx", "Id", "client_address", "ctx_dep", "current", "token_guard"]
+__all__ = ["Id", "RequestCtx", "client_address", "ctx_dep", "current", "token_guard"]
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="token", bearerFormat="acv_…",
                      description="An AutoML Canvas API token: `automl-canvas tokens create --name NAME`.")
@@ -30,7 +30,7 @@ Cursor = Annotated[int, Query(ge=0, le=2_147_483_647, description="Last event id
 
 
 @dataclass(frozen=True)
-class Ctx:
+class RequestCtx:
     settings: Settings
     engine: Engine
     actor: UserPublic
@@ -71,13 +71,13 @@ def token_guard(request: Request, raw: str | None) -> Iterator[None]:
         raise
 
 
-def current(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Ctx:
+def current(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> RequestCtx:
     """The signed-in caller (401 with ``WWW-Authenticate: Bearer`` otherwise; 429 after too many bad tokens)."""
     state = request.app.state.canvas
     raw = creds.credentials if creds else None
     with token_guard(request, raw), session_scope(state.engine) as s:
         actor = authenticate_token(s, raw)
-    return Ctx(state.settings, state.engine, actor, state.prediction_log)
+    return RequestCtx(state.settings, state.engine, actor, state.prediction_log)
 
 
-ctx_dep = Annotated[Ctx, Depends(current)]
+ctx_dep = Annotated[RequestCtx, Depends(current)]

@@ -7,7 +7,7 @@ Pages call only the core's public functions; the rules live in the core.
 import streamlit as st
 
 from apps.common import require_login
-from apps.scientist.ui import ROLES
+from apps.scientist.dashboard_ui import ROLES
 
 st.set_page_config(page_title="AutoML Canvas review", page_icon=":material/verified:", layout="wide")
 user = require_login("AutoML Canvas review", roles=set(ROLES),

@@ -25,7 +25,7 @@ from ..training.trainer import fit_estimator
 from .applicability import bootstrap_lift, learning_curve, normalised_lift, outputs, simple_rule
 from .columns import column_rules
 from .quickmodel import DEFAULT_MAX_TRIALS, fit_quick_model
-from .readiness import readiness_facts
+from .readiness_score import readiness_facts
 from .value import operating_curve
 
 __all__ = ["CURVE_FRACTIONS", "MeasureOptions", "measure"]

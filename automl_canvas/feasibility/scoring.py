@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from .inputs import BusinessInputs, missing_inputs
-from .readiness import score_readiness
+from .readiness_score import score_readiness
 from .rules import COMPONENTS, ScoringRules
 from .value import operating_value
 from .verdict import VERDICTS, ColumnFinding, column_finding, decide_verdict

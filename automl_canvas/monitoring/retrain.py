@@ -34,7 +34,7 @@ from ..review.service import share
 from ..serialization import json_safe
 from ..services.training import submit_training
 from ..training.metrics import score
-from ..training.retrain import request_from_version
+from ..training.rebuild_request import request_from_version
 from ..training.trainer import prepare_rows
 from .feedback import monitored_version
 

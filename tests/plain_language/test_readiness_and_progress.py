@@ -13,7 +13,7 @@ from automl_canvas.errors import InvalidTransitionError, PermissionDeniedError
 from automl_canvas.jobs import queue
 from automl_canvas.jobs.service import cancel_job, get_job_for, list_project_jobs
 from automl_canvas.training.progress import describe_progress
-from automl_canvas.training.retrain import request_from_version
+from automl_canvas.training.rebuild_request import request_from_version
 
 from ..conftest import SAMPLE_DATA
 

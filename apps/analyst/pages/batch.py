@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from apps.analyst._ui import page, pick_version, saved_upload
+from apps.analyst.analyst_ui import page, pick_version, saved_upload
 from apps.common import friendly
 from automl_canvas.exports import to_csv_bytes  # formulas neutralised: this file is opened in a spreadsheet
 from automl_canvas.serving.batch import predict_upload

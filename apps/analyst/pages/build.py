@@ -7,7 +7,7 @@ the same progress.
 
 import streamlit as st
 
-from apps.analyst._ui import VERSION, db, page, pick_dataset
+from apps.analyst.analyst_ui import VERSION, db, page, pick_dataset
 from apps.analyst.build_view import answers_of, render_build, scroll_to_progress
 from apps.common import friendly
 from automl_canvas.config import BUDGET_PRESETS

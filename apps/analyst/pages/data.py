@@ -6,7 +6,7 @@ analyst learns here, before building, which columns will be left out and why.
 
 import streamlit as st
 
-from apps.analyst._ui import DATASET, page, pick_dataset, saved_upload
+from apps.analyst.analyst_ui import DATASET, page, pick_dataset, saved_upload
 from apps.common import friendly
 from automl_canvas.datasets.readiness import check_target, readiness_report
 from automl_canvas.datasets.service import ingest_file, load_frame

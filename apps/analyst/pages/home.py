@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from apps.analyst._ui import user
+from apps.analyst.analyst_ui import user
 
 me = user()
 st.title("AutoML Canvas")

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from apps.analyst._ui import db, pick_dataset, require_project, user
+from apps.analyst.analyst_ui import db, pick_dataset, require_project, user
 from apps.analyst.feasibility_view import show_failed_assessment
 from apps.common import friendly, get_world
 from automl_canvas.errors import NotFoundError

@@ -3,7 +3,7 @@ are doing); a project's owner also sees its members and adds or removes them."""
 
 import streamlit as st
 
-from apps.analyst._ui import PROJECT, db, deployed_health, user, version_label
+from apps.analyst.analyst_ui import PROJECT, db, deployed_health, user, version_label
 from apps.common import friendly, health_badge
 from automl_canvas.datasets.service import list_datasets
 from automl_canvas.models import PROJECT_ROLES, ProjectCreate

@@ -4,7 +4,15 @@ for a model in use, whether it is still accurate (the monitoring badge)."""
 import pandas as pd
 import streamlit as st
 
-from apps.analyst._ui import db, deployed_health, evidence_or_none, evidence_waiting_words, page, performance_detail, pick_version
+from apps.analyst.analyst_ui import (
+    db,
+    deployed_health,
+    evidence_or_none,
+    evidence_waiting_words,
+    page,
+    performance_detail,
+    pick_version,
+)
 from apps.analyst.cutoff import render_cutoff
 from apps.common import friendly, health_badge
 from automl_canvas.datasets.readiness import check_target, row_noun

@@ -6,13 +6,13 @@ never from the status or the user's role."""
 
 import streamlit as st
 
-from apps.analyst._ui import VERSION, db, page, pick_version, version_label
+from apps.analyst.analyst_ui import VERSION, db, page, pick_version, version_label
 from apps.common import friendly
 from automl_canvas.registry.plain_language import review_status_in_words
 from automl_canvas.registry.service import list_versions
 from automl_canvas.review import add_comment, get_review, share, withdraw
 from automl_canvas.services.training import submit_training
-from automl_canvas.training.retrain import request_from_version
+from automl_canvas.training.rebuild_request import request_from_version
 
 me, project, world = page("Share with a data scientist", "A data scientist checks the model before anyone relies on it: they can approve it, reject it or ask for changes.")
 version = pick_version(me, project)

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from apps.analyst._ui import page, pick_version
+from apps.analyst.analyst_ui import page, pick_version
 from apps.common import friendly
 from automl_canvas.evidence.service import explain_what_if
 from automl_canvas.registry.plain_language import (

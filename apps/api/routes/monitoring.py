@@ -12,14 +12,14 @@ from automl_canvas.monitoring.feedback import feedback_from_file, push_predictio
 from automl_canvas.monitoring.retrain import retrain_from_feedback
 from automl_canvas.monitoring.service import list_checks, monitored_versions, monitoring_overview, submit_check, version_health
 
-from ..deps import Ctx, Id, ctx_dep
+from ..deps import Id, RequestCtx, ctx_dep
 from ..schemas import FeedbackIn, PushPredictionsIn, RetrainIn
 from ..uploads import UPLOAD_BODY, receive_upload
 
 router = APIRouter(tags=["monitoring"])
 
 
-def _flush(ctx: Ctx) -> None:
+def _flush(ctx: RequestCtx) -> None:
     """Predictions this process served a moment ago are written before feedback looks for them."""
     if ctx.prediction_log is not None:
         ctx.prediction_log.flush()

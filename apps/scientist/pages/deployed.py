@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from apps.common import get_world
-from apps.scientist.ui import SELECTED, act, flash, read, reviewer
+from apps.scientist.dashboard_ui import SELECTED, act, flash, read, reviewer
 from automl_canvas import review
 from automl_canvas.review.details import released_versions
 

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from apps.common import friendly, get_world, health_badge
-from apps.scientist.ui import act, flash, read, reviewer, version_label, watch_job
+from apps.scientist.dashboard_ui import act, flash, read, reviewer, version_label, watch_job
 from automl_canvas.monitoring.retrain import retrain_from_feedback
 from automl_canvas.monitoring.service import monitored_versions, monitoring_overview, submit_check
 

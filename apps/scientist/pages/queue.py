@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from apps.common import get_world
-from apps.scientist.ui import SELECTED, act, flash, read, reviewer, version_label
+from apps.scientist.dashboard_ui import SELECTED, act, flash, read, reviewer, version_label
 from automl_canvas import review
 
 user = reviewer()

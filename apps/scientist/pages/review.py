@@ -9,9 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from apps.common import friendly, get_world
-from apps.scientist.ui import SELECTED, flash, read, reviewer, selected_version, version_label
+from apps.scientist.dashboard_ui import SELECTED, flash, read, reviewer, selected_version, version_label
 from apps.scientist.views import data, decision, explanations, fairness, history, leaderboard, overview, reproducibility
-from apps.scientist.views.context import Ctx
+from apps.scientist.views.context import ReviewCtx
 from automl_canvas import review
 from automl_canvas.registry.service import list_versions
 from automl_canvas.review.details import evidence_by_kind
@@ -44,7 +44,7 @@ st.query_params["version"] = str(vid)
 with friendly("reading the review of this version"):
     record = read(review.get_review, world.settings, user, vid)
     evidence = read(evidence_by_kind, user, vid)
-    ctx = Ctx(world=world, user=user, version=record["version"], review=record, evidence=evidence)
+    ctx = ReviewCtx(world=world, user=user, version=record["version"], review=record, evidence=evidence)
     v = ctx.version
     failed = [c for c in record["checks"] if not c["passed"]]
     cols = st.columns(5)

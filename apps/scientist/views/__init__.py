@@ -1,1 +1,1 @@
-"""The tabs of "Under the hood": each module has ``render(ctx)`` for one :class:`apps.scientist.views.context.Ctx`."""
+"""The tabs of "Under the hood": each module has ``render(ctx)`` for one :class:`apps.scientist.views.context.ReviewCtx`."""

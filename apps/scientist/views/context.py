@@ -11,11 +11,11 @@ from apps.common import World
 from automl_canvas.evidence.service import load_document, load_explanation
 from automl_canvas.models import EvidencePublic, ModelVersionPublic, UserPublic
 
-__all__ = ["Ctx", "cached_document", "cached_explanation"]
+__all__ = ["ReviewCtx", "cached_document", "cached_explanation"]
 
 
 @dataclass
-class Ctx:
+class ReviewCtx:
     world: World
     user: UserPublic
     version: ModelVersionPublic

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from apps.scientist.ui import read
+from apps.scientist.dashboard_ui import read
 from automl_canvas.review.details import data_summary
 
-from .context import Ctx
+from .context import ReviewCtx
 
 _ICON = {"critical": "🛑", "warning": "⚠️", "info": "ℹ️"}
 
 
-def render(ctx: Ctx) -> None:
+def render(ctx: ReviewCtx) -> None:
     d = read(data_summary, ctx.world.settings, ctx.user, ctx.vid)
     ds = d["dataset"]
     st.markdown(f"**{ds['name']}** · {ds['n_rows']:,} rows × {ds['n_columns']} columns · sha256 `{ds['sha256'][:16]}…`")

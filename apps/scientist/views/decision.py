@@ -11,13 +11,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from apps.scientist.ui import act
+from apps.scientist.dashboard_ui import act
 from automl_canvas import review
 
-from .context import Ctx
+from .context import ReviewCtx
 
 
-def _checklist(ctx: Ctx) -> list[dict]:
+def _checklist(ctx: ReviewCtx) -> list[dict]:
     checks = ctx.review["checks"]
     st.dataframe(pd.DataFrame([{"": "pass" if c["passed"] else "FAIL", "check": c["name"], "result": c["message"],
                                 "value": "" if c["value"] in (None, []) else str(c["value"]),
@@ -26,7 +26,7 @@ def _checklist(ctx: Ctx) -> list[dict]:
     return [c for c in checks if not c["passed"]]
 
 
-def render(ctx: Ctx) -> None:
+def render(ctx: ReviewCtx) -> None:
     r, v = ctx.review, ctx.version
     actions, blocked = r["actions"], r["blocked"]
     st.subheader("Policy checklist")

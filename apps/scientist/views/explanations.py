@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from apps.scientist.ui import figure, read
+from apps.scientist.dashboard_ui import figure, read
 from automl_canvas.explain import plots
 from automl_canvas.review.details import ROW_POSITION, explained_rows, find_rows
 
-from .context import Ctx, cached_explanation
+from .context import ReviewCtx, cached_explanation
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -17,7 +17,7 @@ def _rows(key: tuple, _load):
     return _load()
 
 
-def render(ctx: Ctx) -> None:
+def render(ctx: ReviewCtx) -> None:
     evidence = ctx.evidence.get("explanations")
     if evidence is None:
         st.info("No explanation has been computed for this version yet (the evidence job may still be running).")

@@ -12,7 +12,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from apps.scientist.ui import SELECTED, act, figure, read, watch_job
+from apps.scientist.dashboard_ui import SELECTED, act, figure, read, watch_job
 from automl_canvas.evidence.mitigation import CONSTRAINTS, submit_mitigation
 from automl_canvas.fairness.findings import with_favourable
 from automl_canvas.fairness.plots import METRIC_TITLES, plot_disparities, plot_group_metric
@@ -20,16 +20,16 @@ from automl_canvas.fairness.result import FairnessReport
 from automl_canvas.fairness.verdicts import mitigation_verdict
 from automl_canvas.review.details import mitigated_candidates
 
-from .context import Ctx, cached_document
+from .context import ReviewCtx, cached_document
 
 
-def _policy_rows(ctx: Ctx) -> None:
+def _policy_rows(ctx: ReviewCtx) -> None:
     checks = [c for c in ctx.review["checks"] if c["name"].startswith("fairness")]
     for c in checks:
         (st.success if c["passed"] else st.error)(("Passes: " if c["passed"] else "Fails: ") + c["message"])
 
 
-def _verdict(ctx: Ctx, child, cand: dict, comparison: dict) -> None:
+def _verdict(ctx: ReviewCtx, child, cand: dict, comparison: dict) -> None:
     """'worse — not recommended' in red (or what it achieved), recomputed from the comparison shown below it."""
     if not comparison.get("fairness"):
         return
@@ -46,7 +46,7 @@ def _red_if_widened(row: pd.Series) -> list[str]:
     return ["color: #c62828; font-weight: bold" if row.get("direction") == "widened" else ""] * len(row)
 
 
-def _mitigation(ctx: Ctx) -> None:
+def _mitigation(ctx: ReviewCtx) -> None:
     st.subheader("Mitigated candidates")
     v = ctx.version
     sensitive = list(v.recipe.get("sensitive_columns") or [])
@@ -94,7 +94,7 @@ def _mitigation(ctx: Ctx) -> None:
             st.rerun()
 
 
-def render(ctx: Ctx) -> None:
+def render(ctx: ReviewCtx) -> None:
     evidence = ctx.evidence.get("fairness")
     sensitive = list(ctx.version.recipe.get("sensitive_columns") or [])
     if not sensitive:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from apps.scientist.ui import act
+from apps.scientist.dashboard_ui import act
 from automl_canvas import review
 
-from .context import Ctx
+from .context import ReviewCtx
 
 
-def render(ctx: Ctx) -> None:
+def render(ctx: ReviewCtx) -> None:
     r = ctx.review
     st.subheader("Conversation")
     for c in r["comments"]:

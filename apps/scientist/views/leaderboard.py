@@ -5,15 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from apps.scientist.ui import act, figure, read, watch_job
+from apps.scientist.dashboard_ui import act, figure, read, watch_job
 from automl_canvas.evidence.service import submit_evidence
 from automl_canvas.explain.plots import importance_bar
 from automl_canvas.review.details import evidence_by_kind, leaderboard_rows, search_trajectory
 
-from .context import Ctx, cached_explanation
+from .context import ReviewCtx, cached_explanation
 
 
-def _explain_candidate(ctx: Ctx, ranks: list[int]) -> None:
+def _explain_candidate(ctx: ReviewCtx, ranks: list[int]) -> None:
     st.subheader("Explain a candidate")
     st.caption("Refits a candidate from its recorded configuration and computes its SHAP explanation and "
                "performance detail, so you can see whether a runner-up relies on different columns.")
@@ -37,7 +37,7 @@ def _explain_candidate(ctx: Ctx, ranks: list[int]) -> None:
                 figure(importance_bar(cached_explanation(ctx.world, ctx.evidence["explanations"]), max_display=10))
 
 
-def render(ctx: Ctx) -> None:
+def render(ctx: ReviewCtx) -> None:
     board = leaderboard_rows(ctx.version)
     if not board:
         st.info("This version has no leaderboard (it was not made by a search).")

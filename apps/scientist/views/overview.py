@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from apps.scientist.ui import figure
+from apps.scientist.dashboard_ui import figure
 from automl_canvas.evidence import plots
 from automl_canvas.training.operating_point import detail_at
 
-from .context import Ctx, cached_document
+from .context import ReviewCtx, cached_document
 
 
-def _metrics_table(ctx: Ctx) -> pd.DataFrame:
+def _metrics_table(ctx: ReviewCtx) -> pd.DataFrame:
     m = ctx.version.metrics or {}
     names = list((m.get("model") or {}).keys())
     rows = []
@@ -89,7 +89,7 @@ def _choice(v) -> None:
                "numbers and every piece of evidence come from the same recipe fitted on the train and validation rows.")
 
 
-def render(ctx: Ctx) -> None:
+def render(ctx: ReviewCtx) -> None:
     v = ctx.version
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(f"Holdout {v.metric}", f"{v.holdout_score:.4f}", f"{v.holdout_score - v.baseline_score:+.4f} vs baseline",

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from apps.scientist.ui import act, read, watch_job
+from apps.scientist.dashboard_ui import act, read, watch_job
 from automl_canvas.review import submit_review_reproduce
 from automl_canvas.review.details import reproducibility_record
 
-from .context import Ctx
+from .context import ReviewCtx
 
 
-def render(ctx: Ctx) -> None:
+def render(ctx: ReviewCtx) -> None:
     rec = read(reproducibility_record, ctx.user, ctx.vid)
     recipe = rec["recipe"]
     st.markdown(f"Learner **{recipe.get('learner', ctx.version.best_learner)}**, seed **{recipe.get('seed')}**, "

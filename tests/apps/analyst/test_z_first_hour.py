@@ -160,7 +160,7 @@ def test_glossary_page_explains_the_words(app):
 
 def test_waiting_for_evidence_says_what_is_known(app, analyst_world):
     """Not a fixed "a minute or two": queued reads "waiting for a free worker" with the queue position."""
-    from apps.analyst._ui import evidence_waiting_words
+    from apps.analyst.analyst_ui import evidence_waiting_words
     from automl_canvas.evidence.service import enqueue_evidence
 
     w = analyst_world
