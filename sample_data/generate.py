@@ -34,17 +34,17 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "DEFAULT_SEED",
-    "DATASETS",
-    "LOANS_ROWS",
     "CHURN_ROWS",
+    "DATASETS",
+    "DEFAULT_SEED",
     "HOUSE_ROWS",
     "LOANS_FEMALE_PENALTY",
-    "make_loans",
-    "make_churn",
-    "make_house_prices",
+    "LOANS_ROWS",
     "generate_all",
     "main",
+    "make_churn",
+    "make_house_prices",
+    "make_loans",
 ]
 
 DEFAULT_SEED = 20240601

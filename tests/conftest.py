@@ -93,7 +93,12 @@ def _scope_of(item, name: str) -> str | None:
 
 
 def _group(item) -> str:
-    """The xdist group of a test: the session-scoped world it reads, else its module (module fixtures built once)."""
+    """The xdist group of a test: its ``xdist_group`` mark, else the session-scoped world it reads, else its module
+    (so module fixtures are built once).  The modules that start their own worker or server processes share the
+    group ``processes``: on two cores, two of them at once starve each other's timed steps."""
+    mark = item.get_closest_marker("xdist_group")
+    if mark is not None:
+        return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
     for name in sorted(TRAINED_WORLDS & set(item.fixturenames)):
         if _scope_of(item, name) == "session":
             defs = item._fixtureinfo.name2fixturedefs[name]

@@ -15,7 +15,7 @@ import pytest
 
 from .conftest import SAMPLE_DATA, shared_dataset
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
 
 CLI = shutil.which("automl-canvas", path=str(Path(sys.executable).parent)) or "automl-canvas"
 JSON_KEYS = {"version_id", "task", "metric", "holdout_score", "baseline_score", "default_model_score", "best_learner", "artifact_sha256"}

@@ -24,6 +24,9 @@ from automl_canvas.jobs import queue
 from .conftest import REPO
 from .helpers import wait_for
 
+# starts its own worker or server processes: one such module at a time (tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("processes")
+
 
 def _dockerfile_commands() -> dict[str, list[str]]:
     text = (REPO / "Dockerfile").read_text()

@@ -26,7 +26,7 @@ from automl_canvas.runner.worker import Worker
 from .conftest import REPO
 from .helpers import job, process_alive, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("processes")]
 
 #: Installed through PYTHONPATH in a test's worker: slows what a test needs slow, in spawned job processes only.
 SITECUSTOMIZE = '''

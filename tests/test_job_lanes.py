@@ -27,7 +27,7 @@ from automl_canvas.runner.worker import Worker
 from .conftest import REPO
 from .helpers import job, process_alive, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("processes")]
 
 
 def _enqueue(engine, user, kind="diagnostic", *, time_limit=600.0, **payload) -> int:

@@ -34,7 +34,7 @@ from automl_canvas.training.spec import TrainingRequest
 from .conftest import SAMPLE_DATA, make_settings
 from .helpers import job, run_queued_jobs
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from automl_canvas.runner.worker import Worker
 from .conftest import REPO
 from .helpers import wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
 
 LEASE_SECONDS = 3
 

@@ -100,7 +100,8 @@ class FoldEvidence:
     def n_folds(self) -> int:
         return len(self.folds)
 
-    def fit(self, learner: str, config: dict[str, Any], source: str, *, deadline: float | None = None) -> Candidate:
+    def fit(self, learner: str, config: dict[str, Any], source: str, *, deadline: float | None = None,
+            interruptible: bool | None = None) -> Candidate:
         """Fit ``learner`` on every fold (once; later calls reuse it) and keep its out-of-fold outputs.
 
         ``deadline`` (a ``time.monotonic()`` value): give up, raising :class:`TooSlow`, as soon as the folds
@@ -112,7 +113,7 @@ class FoldEvidence:
         started = time.monotonic()
         out = None
         for i, (tr, te) in enumerate(self.folds):
-            if self.interruptible and wrap_up_requested():
+            if (self.interruptible if interruptible is None else interruptible) and wrap_up_requested():
                 raise WrapUp()
             if deadline is not None and i:
                 per_fold = (time.monotonic() - started) / i

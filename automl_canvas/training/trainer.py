@@ -184,7 +184,8 @@ def train(
     others: list[dict[str, Any]] = []
     if use_cv:
         ev = FoldEvidence(task, metric.name, X_fit, y_fit, splitter, spec.seed, n_jobs)
-        default = ev.fit(DEFAULT_LEARNER, {}, "default model")
+        # never interrupted: the default model is the floor every build delivers, even one asked to wrap up at once
+        default = ev.fit(DEFAULT_LEARNER, {}, "default model", interruptible=False)
         default_val_score = default.mean
         if entries:
             progress(stage="fitting strong defaults")

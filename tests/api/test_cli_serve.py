@@ -15,6 +15,9 @@ from automl_canvas.cli.serve import APPS, app_commands
 from tests.api.server import free_port
 from tests.conftest import REPO, make_settings
 
+# starts its own worker or server processes: one such module at a time (tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("processes")
+
 
 def test_app_commands_only_for_existing_entry_files(tmp_path):
     settings = make_settings(tmp_path / "home", None, analyst_port=18501, scientist_port=18502)

@@ -1,5 +1,8 @@
 """The evidence job end to end: a real training job, then the evidence job a
-real worker runs after it, then reading, tampering and what-if."""
+real worker runs after it, then reading, tampering and what-if.
+
+The training (the slow part) runs once per module; each test gets its own copy of that world (its home
+directory, and on PostgreSQL its database), so tests that tamper with files or queue jobs stay independent."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import sqlalchemy as sa
 
 from automl_canvas.auth.users import ensure_user
 from automl_canvas.datasets.service import ingest_file
-from automl_canvas.db import session_scope
+from automl_canvas.db import make_engine, session_scope
 from automl_canvas.errors import IntegrityError, NotFoundError, PermissionDeniedError, ValidationError
 from automl_canvas.evidence import service as evidence
 from automl_canvas.models import Job, ModelVersion
@@ -19,14 +22,25 @@ from automl_canvas.registry.artifacts import artifact_path
 from automl_canvas.services.training import submit_training
 from automl_canvas.training.spec import TrainingRequest
 
-from ..conftest import SAMPLE_DATA
-from ..helpers import job, run_queued_jobs
+from ..conftest import SAMPLE_DATA, make_settings, migrated_engine, temporary_pg_database
+from ..helpers import WorldSnapshot, job, run_queued_jobs
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def loans_version(settings, engine, analyst, project):
+@pytest.fixture(scope="module")
+def trained_loans(tmp_path_factory, db_backend):
+    """The loans sample trained by a real worker, its evidence job run after it; then left at rest."""
+    from automl_canvas.models import ProjectCreate
+    from automl_canvas.projects import create_project
+
+    databases = temporary_pg_database() if db_backend == "postgresql" else None
+    url = next(databases) if databases else None
+    settings = make_settings(tmp_path_factory.mktemp("evidence-built") / "home", url)
+    engine = migrated_engine(settings)
+    with session_scope(engine) as s:
+        analyst = ensure_user(s, "ana", ("analyst",), "Ana Analyst")
+        project = create_project(s, analyst, ProjectCreate(name="Churn", question="Will this customer churn?"))
     ds = ingest_file(engine, settings, analyst, project.id, SAMPLE_DATA / "loans.csv")
     queued = submit_training(engine, settings, analyst, ds.id,
                              TrainingRequest(target="approved", budget=3, sensitive_columns=["gender"]))
@@ -35,7 +49,35 @@ def loans_version(settings, engine, analyst, project):
     assert train.status == "succeeded", train.error
     ev_job = job(engine, train.result["evidence_job_id"])
     assert ev_job.status == "succeeded", ev_job.error
-    return train.result["version_id"]
+    engine.dispose()
+    yield WorldSnapshot(settings.home, url), project, train.result["version_id"]
+    if databases is not None:
+        next(databases, None)
+
+
+@pytest.fixture
+def settings(trained_loans, tmp_path):
+    """This test's own copy of the trained world (in place of the empty one of tests/conftest.py)."""
+    snapshot, _, _ = trained_loans
+    with snapshot.copy(tmp_path / "home") as url:
+        yield make_settings(tmp_path / "home", url)
+
+
+@pytest.fixture
+def engine(settings):
+    eng = make_engine(settings)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def project(trained_loans):
+    return trained_loans[1]
+
+
+@pytest.fixture
+def loans_version(trained_loans):
+    return trained_loans[2]
 
 
 def test_evidence_follows_training_and_reads_back(settings, engine, analyst, loans_version):
