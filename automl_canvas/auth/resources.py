@@ -100,6 +100,19 @@ class _InProject:
     def member_role(self) -> str | None:
         return self.project.member_role if self.project is not None else None
 
+    # The words every refusal uses, from ``kind`` ("model version 3", "dataset 3", "job 3"): one rule for all.
+    @property
+    def missing(self) -> str:
+        return f"{self.kind[0].upper()}{self.kind[1:]} {self.id} does not exist."
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.split()[-1]} {self.id}"
+
+    @property
+    def details(self) -> dict:
+        return {f"{self.kind.split()[-1]}_id": self.id}
+
 
 class VersionRef(_InProject):
     kind = "model version"
@@ -111,14 +124,6 @@ class VersionRef(_InProject):
         self.created_by_id = getattr(row, "created_by_id", None)
         self.parent_version_id = getattr(row, "parent_version_id", None)
         self.job_id = getattr(row, "job_id", None)
-
-    @property
-    def missing(self) -> str:
-        return f"Model version {self.id} does not exist."
-
-    @property
-    def label(self) -> str:
-        return f"version {self.id}"
 
     @property
     def details(self) -> dict:
@@ -165,18 +170,6 @@ class DatasetRef(_InProject):
         self._access = access
         self.id, self.project_id, self.name = row.id, row.project_id, row.name
 
-    @property
-    def missing(self) -> str:
-        return f"Dataset {self.id} does not exist."
-
-    @property
-    def label(self) -> str:
-        return f"dataset {self.id}"
-
-    @property
-    def details(self) -> dict:
-        return {"dataset_id": self.id}
-
     @cached_property
     def reviewed(self) -> bool:
         """A version trained on it has been shared for review (the review shows its data profile)."""
@@ -191,18 +184,6 @@ class JobRef(_InProject):
     def __init__(self, access: Access, row: Any):
         self._access = access
         self.id, self.project_id, self.created_by_id = row.id, row.project_id, row.created_by_id
-
-    @property
-    def missing(self) -> str:
-        return f"Job {self.id} does not exist."
-
-    @property
-    def label(self) -> str:
-        return f"job {self.id}"
-
-    @property
-    def details(self) -> dict:
-        return {"job_id": self.id}
 
     @property
     def reviewed(self) -> bool:
