@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -96,11 +97,15 @@ def start_server(home: Path, port: int, app: str, core: str) -> subprocess.Popen
     raise SystemExit("the server did not start")
 
 
+GENERATOR = {"name": "node"}  # benchmarks/load.mjs when Node.js is on PATH, else benchmarks/load.py
+
+
 def load(core: str, url: str, rate: float, seconds: float, headers: dict | None = None, body=None,
          method: str = "POST") -> dict:
     """One run of benchmarks/load.py pinned to ``core`` (a separate process, so it never shares the server's)."""
-    cmd = ["taskset", "-c", core, sys.executable, str(REPO / "benchmarks" / "load.py"), url, "--method", method,
-           "--rate", str(rate), "--seconds", str(seconds)]
+    node = shutil.which("node") if GENERATOR["name"] == "node" else None
+    script = [node, str(REPO / "benchmarks" / "load.mjs")] if node else [sys.executable, str(REPO / "benchmarks" / "load.py")]
+    cmd = ["taskset", "-c", core, *script, url, "--method", method, "--rate", str(rate), "--seconds", str(seconds)]
     for k, v in (headers or {}).items():
         cmd += ["--header", f"{k}: {v}"]
     if body is not None:
@@ -115,7 +120,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--budget", type=float, default=10)
     ap.add_argument("--peak-offer", type=float, default=1500, help="offered rate when measuring peak throughput")
+    ap.add_argument("--hello-offer", type=float, default=4000, help="offered rate for the hello-world reference")
+    ap.add_argument("--generator", choices=["node", "python"], default="node",
+                    help="open-loop load generator: benchmarks/load.mjs (Node.js, default) or benchmarks/load.py")
     args = ap.parse_args()
+    GENERATOR["name"] = args.generator if shutil.which("node") else "python"
     gen_core, server_core = _cores()
     home = Path(tempfile.mkdtemp(prefix="canvas-api-bench-"))
     load_before = loadavg()
@@ -130,7 +139,7 @@ def main() -> None:
     try:
         hello_url = f"http://127.0.0.1:{hello_port}/hello"
         load(gen_core, hello_url, 100, 2, method="GET")  # warm-up
-        hello_peak = load(gen_core, hello_url, args.peak_offer, 5, method="GET")
+        hello_peak = load(gen_core, hello_url, args.hello_offer, 5, method="GET")
     finally:
         hello.terminate()
         hello.wait(10)
@@ -155,7 +164,7 @@ def main() -> None:
     result = {"date": now_iso(), "machine": machine_info(), "load_avg_before": load_before, "load_avg_after": loadavg(),
               "learner": world["learner"],
               "server": f"uvicorn, 1 process pinned to CPU {server_core}, SQLite, prediction log on; "
-                        f"load generator (benchmarks/load.py) pinned to CPU {gen_core}",
+                        f"load generator (benchmarks/{'load.mjs, Node.js' if GENERATOR['name'] == 'node' else 'load.py'}) pinned to CPU {gen_core}",
               "steady": steady, "peak": peak, "hello_peak": hello_peak, "overload": overload, "explain": explain,
               "prediction_log_dropped": drops, "targets": TARGETS}
     stem = RESULTS / f"api-{today()}"
@@ -166,7 +175,7 @@ def main() -> None:
         return "yes" if ok else "NO"
 
     lines = header_lines("Approval API benchmark (issue 19: serving at scale)", {
-        "Script": "`benchmarks/api.py` (load generator `benchmarks/load.py`)", "Server": result["server"],
+        "Script": f"`benchmarks/api.py` (load generator `benchmarks/{'load.mjs' if GENERATOR['name'] == 'node' else 'load.py'}`)", "Server": result["server"],
         "Model": f"{world['learner']} on sample_data/churn.csv (3,000 rows), one record per request",
         "Load average before / after": f"{load_before} / {result['load_avg_after']}"})
     lines += ["| run | offered req/s | achieved req/s | p50 ms | p99 ms | max ms | 503 | time-outs | other errors | target | met |",

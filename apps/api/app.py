@@ -15,8 +15,9 @@ from automl_canvas.serving.hot_path import ServingState
 
 from .errors import install_error_handlers
 from .limits import RequestBodyLimit
-from .metrics import ApiMetrics, InFlightLimit
+from .metrics import IN_FLIGHT_EXEMPT, ApiMetrics, InFlightLimit
 from .metrics import router as metrics_router
+from .responses import declare_errors
 from .routes import ROUTERS
 
 __all__ = ["create_app"]
@@ -41,6 +42,10 @@ async def _lifespan(app: FastAPI):
     app.state.canvas.prediction_log.close()
 
 
+def _in_flight_limited(path: str) -> bool:
+    return path.startswith(API_PREFIX + "/") and path not in IN_FLIGHT_EXEMPT
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -63,5 +68,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                        metrics=state.metrics, prefix=API_PREFIX)
     app.include_router(metrics_router)
     for router, prefixed in ROUTERS:
-        app.include_router(router, prefix=API_PREFIX if prefixed else "")
+        prefix = API_PREFIX if prefixed else ""
+        declare_errors(router, prefix, _in_flight_limited)
+        app.include_router(router, prefix=prefix)
     return app

@@ -89,9 +89,33 @@ def _validation_error(_request: Request, exc: RequestValidationError) -> JSONRes
     return error_response(422, "invalid_input", f"The request is not valid: {shown}.", {"errors": errors[:100]})
 
 
-def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+#: FastAPI's words when a body cannot be decoded at all (not UTF-8): a request-shape problem like any other, so
+#: it is answered as one (422 invalid_input), not with a 400 that no route documents.
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API documents at this path. Starlette's 405 names only the first route that matched the
+    path, so ``OPTIONS /projects`` said ``Allow: GET`` though POST is served there too.  Read from the app's own
+    OpenAPI document (built once and cached by FastAPI), the one list of what is served where."""
+    import re
+
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), request.url.path):
+            methods |= {m.upper() for m in operations if m.isalpha()}
+    return ", ".join(sorted(methods))
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+        return error_response(422, "invalid_input", "The request body could not be read: send UTF-8 JSON with "
+                              "Content-Type: application/json.", {"errors": [{"field": None, "location": "body",
+                                                                             "problem": "not UTF-8 JSON"}]})
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return error_response(exc.status_code, code, str(exc.detail), {}, headers or None)
 
 

@@ -20,10 +20,10 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 
-__all__ = ["ApiMetrics", "InFlightLimit", "router"]
+__all__ = ["IN_FLIGHT_EXEMPT", "ApiMetrics", "InFlightLimit", "router"]
 
 #: Never refused and not counted against the limit: a load balancer's probe and the scraper must get through.
-_EXEMPT = ("/health", "/metrics")
+IN_FLIGHT_EXEMPT = ("/health", "/metrics")
 _BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -81,7 +81,7 @@ class InFlightLimit:
         self.active = 0  # one event loop per process: no lock needed
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] in _EXEMPT:
+        if scope["type"] != "http" or scope["path"] in IN_FLIGHT_EXEMPT:
             return await self.app(scope, receive, send)
         m = self.metrics
         if self.active >= self.limit:
@@ -124,6 +124,8 @@ async def _overloaded(send, retry_after: int) -> None:
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", summary="Prometheus metrics of this API process (text format)", include_in_schema=True)
+@router.get("/metrics", summary="Prometheus metrics of this API process (text format)", response_class=Response,
+            responses={200: {"description": "Prometheus text exposition format.",
+                             "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def metrics(request: Request) -> Response:
     return Response(request.app.state.canvas.metrics.render(), media_type=CONTENT_TYPE_LATEST)

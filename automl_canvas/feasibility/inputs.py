@@ -43,19 +43,21 @@ INPUT_LABELS: dict[str, str] = {
 
 
 class BusinessInputs(BaseModel):
-    """What a manager knows about the decision; ``None`` means "not known yet"."""
+    """What a manager knows about the decision; ``None`` means "not known yet".
+
+    Amounts are strict numbers: ``true`` is not 1 (JSON booleans were silently taken as 0/1)."""
 
     model_config = ConfigDict(extra="forbid")
 
     decision: str | None = Field(default=None, max_length=2000)
     acted_on_by: str | None = Field(default=None, max_length=500)
-    decisions_per_month: float | None = Field(default=None, ge=0)
-    value_per_decision: float | None = Field(default=None, ge=0)
-    cost_false_positive: float | None = Field(default=None, ge=0)
-    cost_false_negative: float | None = Field(default=None, ge=0)
-    cost_per_unit_error: float | None = Field(default=None, ge=0)
-    status_quo_accuracy: float | None = Field(default=None, ge=0, le=1)
-    status_quo_error: float | None = Field(default=None, ge=0)
+    decisions_per_month: float | None = Field(default=None, ge=0, strict=True)
+    value_per_decision: float | None = Field(default=None, ge=0, strict=True)
+    cost_false_positive: float | None = Field(default=None, ge=0, strict=True)
+    cost_false_negative: float | None = Field(default=None, ge=0, strict=True)
+    cost_per_unit_error: float | None = Field(default=None, ge=0, strict=True)
+    status_quo_accuracy: float | None = Field(default=None, ge=0, strict=True, le=1)
+    status_quo_error: float | None = Field(default=None, ge=0, strict=True)
     delivery: Literal["report", "batch", "api", "embedded"] | None = None
     freshness: Literal["monthly", "weekly", "daily", "hourly", "real-time"] | None = None
 

@@ -47,14 +47,15 @@ class BusinessInputsPublic(BaseModel):
 
 
 class FeasibilityRequest(BaseModel):
-    dataset_id: int
-    target: str
+    dataset_id: int = Field(ge=1, le=2_147_483_647)
+    target: str = Field(json_schema_extra={"minLength": 1})
     task: str | None = None
     metric: str | None = None
     budget: str | float | None = Field(default=None, description="search budget; default: settings.feasibility_budget")
     excluded_columns: list[str] = Field(default_factory=list)
     seed: int | None = None
-    max_rows: int | None = Field(default=None, description="assess a seeded sample of at most this many rows (50 or more)")
+    max_rows: int | None = Field(default=None, description="assess a seeded sample of at most this many rows (50 or more)",
+                                 json_schema_extra={"minimum": MIN_SAMPLE_ROWS})
     max_trials: int | None = Field(default=None, ge=1, le=1000,
                                    description="trials of the quick search (default 24); the budget is only its safety cap")
 

@@ -12,7 +12,8 @@ __all__ = ["Project", "ProjectCreate", "ProjectPublic"]
 
 
 class ProjectCreate(SQLModel):
-    name: str = Field(max_length=200)
+    #: a name needs a visible character (the service says so in words; the schema states it for API clients)
+    name: str = Field(max_length=200, schema_extra={"json_schema_extra": {"pattern": "\\S"}})
     question: str = Field(default="", max_length=2000, description="The business question.")
     decision: str = Field(default="", max_length=2000, description="The decision the model informs.")
     success_criterion: str = Field(default="", max_length=2000)

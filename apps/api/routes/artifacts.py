@@ -12,11 +12,21 @@ from automl_canvas.registry.model_card import build_model_card, render_html, ren
 from automl_canvas.registry.release import check_approval, open_artifact_for_download
 
 from ..deps import Id, ctx_dep
+from ..outputs import ApprovalCheckOut, ModelCardOut
 
 router = APIRouter(tags=["release"])
 
 
+_DIGEST_HEADERS = {name: {"schema": {"type": "string"}, "description": words} for name, words in (
+    ("ETag", "The artifact's SHA-256 in quotes."), ("X-Artifact-SHA256", "The artifact's SHA-256."),
+    ("Digest", "sha-256=<base64 of the digest> (RFC 3230).")) }
+
+
 @router.get("/model-versions/{version_id}/artifact", response_class=FileResponse,
+            responses={200: {"description": "The artifact's exact bytes.", "headers": _DIGEST_HEADERS,
+                             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                       304: {"description": "If-None-Match named this digest: the copy the caller has is current.",
+                             "headers": _DIGEST_HEADERS}},
             summary="Stream the artifact; sha256 in ETag, Digest and X-Artifact-SHA256 (deployers: approved/deployed only)")
 def artifact(version_id: Id, request: Request, ctx: ctx_dep):
     with ctx.session() as s:
@@ -34,7 +44,8 @@ _FORMATS = {"json": "application/json", "markdown": "text/markdown", "html": "te
 
 @router.get("/model-versions/{version_id}/model-card",
             summary="Model card as JSON, Markdown or HTML (?format= or the Accept header)",
-            responses={200: {"content": {"text/markdown": {}, "text/html": {}}}})
+            responses={200: {"model": ModelCardOut, "content": {"text/markdown": {"schema": {"type": "string"}},
+                                                                "text/html": {"schema": {"type": "string"}}}}})
 def model_card(version_id: Id, request: Request, ctx: ctx_dep,
                format: Annotated[Literal["json", "markdown", "html"] | None, Query()] = None):
     if format is None:
@@ -49,7 +60,8 @@ def model_card(version_id: Id, request: Request, ctx: ctx_dep,
     return card
 
 
-@router.get("/approvals/check", summary="Admission check: 200 when this digest is approved or deployed, 403 otherwise")
-def approvals_check(ctx: ctx_dep, sha256: Annotated[str, Query(max_length=100)]):
+@router.get("/approvals/check", responses={200: {"model": ApprovalCheckOut}}, summary="Admission check: 200 when this digest is approved or deployed, 403 otherwise")
+def approvals_check(ctx: ctx_dep, sha256: Annotated[str, Query(max_length=100, pattern="^[0-9a-fA-F]{64}$",
+                                                              description="The artifact's SHA-256, 64 hex digits.")]):
     with ctx.session() as s:
         return check_approval(s, ctx.actor, sha256)

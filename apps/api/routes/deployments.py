@@ -10,6 +10,7 @@ from automl_canvas import review
 from automl_canvas.models import DeploymentPublic
 
 from ..deps import Id, ctx_dep
+from ..outputs import RollbackOut
 from ..schemas import DeploymentIn, RollbackIn
 
 router = APIRouter(tags=["deployments"])
@@ -35,7 +36,7 @@ def per_environment(ctx: ctx_dep, environment: Annotated[str | None, Query(max_l
         return review.list_deployments(s, ctx.actor, environment=environment, active_only=active_only)
 
 
-@router.post("/deployments/{deployment_id}/rollback",
+@router.post("/deployments/{deployment_id}/rollback", responses={200: {"model": RollbackOut}},
              summary="Mark rolled back; names the previous approved version for that environment")
 def rollback(deployment_id: Id, ctx: ctx_dep, body: RollbackIn | None = None):
     with ctx.session() as s:

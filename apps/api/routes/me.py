@@ -7,11 +7,12 @@ from fastapi import APIRouter
 from automl_canvas.auth.policy import POLICY, allowed
 
 from ..deps import ctx_dep
+from ..outputs import MeOut
 
 router = APIRouter(tags=["me"])
 
 
-@router.get("/me")
+@router.get("/me", responses={200: {"model": MeOut}})
 def me(ctx: ctx_dep):
     a = ctx.actor
     return {"id": a.id, "username": a.username, "display_name": a.display_name, "roles": sorted(a.role_set),

@@ -17,6 +17,7 @@ from automl_canvas.serving.hot_path import NeedsDatabase
 from automl_canvas.serving.service import predict_batch_file, predict_records
 
 from ..deps import Id, _bearer, ctx_dep, token_guard
+from ..outputs import PredictOut
 from ..schemas import PredictIn
 from ..uploads import UPLOAD_BODY, receive_upload
 
@@ -34,7 +35,7 @@ async def _cached_caller(request: Request, creds: Annotated[HTTPAuthorizationCre
             return await run_in_threadpool(serving.actor, raw)
 
 
-@router.post("/model-versions/{version_id}/predict",
+@router.post("/model-versions/{version_id}/predict", responses={200: {"model": PredictOut}},
              summary="Score records (approved/deployed versions; scientists may test any); logged for monitoring")
 async def predict(version_id: Id, body: PredictIn, request: Request, actor: Annotated[object, Depends(_cached_caller)],
                   x_request_id: Annotated[str | None, Header(max_length=100)] = None):
@@ -74,6 +75,9 @@ def _write(frame, folder, fmt: str, raw: bool):
 
 
 @router.post("/model-versions/{version_id}/predict/batch", response_class=FileResponse, openapi_extra=UPLOAD_BODY,
+             responses={200: {"description": "The scored rows (CSV, or Parquet for a Parquet upload or format=parquet).",
+                              "content": {"text/csv": {"schema": {"type": "string"}},
+                                          "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}}}}},
              summary="Score a CSV/Excel/Parquet upload; returns the rows with prediction columns")
 async def predict_batch(version_id: Id, request: Request, ctx: ctx_dep,
                         format: Annotated[Literal["csv", "parquet"] | None, Query()] = None,

@@ -17,33 +17,24 @@ from automl_canvas.models import ProjectCreate, ProjectMemberPublic, ProjectPubl
 from automl_canvas.projects import add_member, create_project, get_project, list_members, list_projects, remove_member
 
 from ..deps import Id, ctx_dep
+from ..responses import ErrorOut, error_responses
+
+__all__ = ["ErrorOut", "router"]  # ErrorOut: re-exported for routes written before apps/api/responses.py
 
 router = APIRouter(tags=["projects"])
 
 Username = Annotated[str, Path(min_length=1, max_length=64, description="The member's username.")]
 
 
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-    details: dict = Field(default_factory=dict)
-
-
-class ErrorOut(BaseModel):
-    """The API's one error shape (apps/api/errors.py)."""
-
-    error: ErrorBody
-
-
 class MemberIn(BaseModel):
-    role: str = Field("viewer", description="owner, editor or viewer", max_length=16)
+    role: str = Field("viewer", description="owner, editor or viewer", max_length=16,
+                      json_schema_extra={"enum": ["viewer", "editor", "owner"]})
 
 
 def _errors(*statuses: int) -> dict:
-    words = {401: "No valid token.", 403: "The caller's role or project role does not allow it.",
-             404: "No such project (or the caller is not one of its members), or no such user or member.",
-             409: "The project would be left without an owner.", 422: "The request is not valid (e.g. an unknown role)."}
-    return {s: {"model": ErrorOut, "description": words[s]} for s in (401, *statuses)}
+    return error_responses(401, *statuses, words={
+        404: "No such project (or the caller is not one of its members), or no such user or member.",
+        409: "The project would be left without an owner.", 422: "The request is not valid (e.g. an unknown role)."})
 
 
 @router.get("/projects", response_model=list[ProjectPublic], responses=_errors(403),

@@ -8,18 +8,20 @@ from automl_canvas import review
 from automl_canvas.models import CommentPublic, ModelVersionPublic, ReviewDecisionPublic
 
 from ..deps import Id, ctx_dep
+from ..outputs import ReviewOut, ReviewQueueItem
 from ..schemas import ApproveIn, CommentIn, DecisionIn, RevokeIn, ShareIn
 
 router = APIRouter(tags=["review"])
 
 
-@router.get("/model-versions/{version_id}/review", summary="Everything a reviewer sees: checks, decisions, history")
+@router.get("/model-versions/{version_id}/review", responses={200: {"model": ReviewOut}}, summary="Everything a reviewer sees: checks, decisions, history")
 def get_review(version_id: Id, ctx: ctx_dep):
     with ctx.session() as s:
         return review.get_review(s, ctx.settings, ctx.actor, version_id)
 
 
-@router.get("/review-queue")
+@router.get("/review-queue", responses={200: {"model": list[ReviewQueueItem]}},
+            summary="Versions waiting for review (mine=true: the ones I claimed)")
 def queue(ctx: ctx_dep, mine: bool = False):
     with ctx.session() as s:
         return review.review_queue(s, ctx.settings, ctx.actor, mine=mine)
