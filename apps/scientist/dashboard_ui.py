@@ -16,6 +16,7 @@ from apps.common import get_world, page_user, show_error
 from automl_canvas.db import session_scope
 from automl_canvas.jobs import queue
 from automl_canvas.models import UserPublic
+from automl_canvas.registry.plain_language import version_status_label
 
 __all__ = ["ROLES", "SELECTED", "act", "figure", "flash", "job_status", "read", "reviewer", "selected_version", "show_job",
            "version_label", "watch_job"]
@@ -68,7 +69,8 @@ def version_label(row: dict[str, Any] | Any) -> str:
     get = row.get if isinstance(row, dict) else lambda k, d=None: getattr(row, k, d)
     vid = get("version_id") or get("id")
     project = get("project", "")
-    return f"#{vid} · {project + ' · ' if project else ''}v{get('version')} ({get('status')})"
+    # the status in words from the core's one table (a raw "changes_requested" read like a code, not a state)
+    return f"#{vid} · {project + ' · ' if project else ''}v{get('version')} ({version_status_label(str(get('status') or ''))})"
 
 
 def selected_version() -> int | None:

@@ -91,8 +91,8 @@ def _lift(m: dict[str, Any], rules: ScoringRules, reasons: list[Reason]) -> tupl
     else:
         reasons.append(Reason(component="lift", severity="good" if points >= 50 else "info", fact="normalised_ci_low",
                               value=low, points=points,
-                              message=f"{head} ({interval}); the lower end earns {points:.0f} lift points "
-                              f"(full points from {t.full_credit_lift:.0%})."))
+                              message=f"{head} ({interval}). Signal: {points:.0f} of 100 toward the score, from the cautious "
+                              f"(lower) end of that interval; full marks once it reaches {t.full_credit_lift:.0%}."))
     if too_wide:
         reasons.append(Reason(component="lift", severity="warning", fact="interval_width", value=high - low,
                               message=f"The interval is {high - low:.0%} wide (more than {t.too_wide:.0%}): too wide to judge. "
@@ -111,7 +111,8 @@ def _advantage(m: dict[str, Any], rules: ScoringRules, signal: bool, reasons: li
         component="advantage", severity="warning" if share >= rules.thresholds.rule_share_not_needed else "info",
         fact="rule_share", value=share, points=points,
         message=f"A simple rule ({rule['kind']}: {rule['description']}) scores {m['lift']['metric_label']} {rule['score']:.3f} "
-        f"and gets {share:.0%} of the way the model gets; the model's extra earns {points:.0f} advantage points."))
+        f"and gets {share:.0%} of the way the model gets. Need for a model beyond that rule: {points:.0f} of 100 "
+        f"toward the score."))
     return points, share
 
 

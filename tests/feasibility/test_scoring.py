@@ -117,3 +117,12 @@ def test_settings_carry_the_overrides(settings):
     s = Settings(home=settings.home, feasibility_weights={"impact": 0.5}, feasibility_thresholds={"too_wide": 0.3})
     rules = ScoringRules.from_settings(s)
     assert rules.weights.impact == 0.5 and rules.thresholds.too_wide == 0.3
+
+
+def test_points_are_said_as_a_share_of_the_score_not_as_private_units():
+    """A manager read "earns 40 lift points" and "83 advantage points" as units nobody had explained."""
+    card = score_assessment(measurements(), FULL_INPUTS, ScoringRules())
+    words = " ".join(r.message for r in card.reasons if r.component in ("lift", "advantage"))
+    assert "Signal: 40 of 100 toward the score" in words
+    assert "Need for a model beyond that rule: 83 of 100 toward the score" in words
+    assert "lift points" not in words and "advantage points" not in words

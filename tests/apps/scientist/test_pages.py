@@ -142,3 +142,11 @@ def test_deployed_page_lists_what_runs_where(open_app, world):
     assert row["running in"] == "production" and row["approved by"] == "sam" and row["override"] == "yes"
     assert world.approved_id in set(table["id"])
     assert "Revoke approval" in _labels(at)
+
+
+def test_the_version_picker_says_the_status_in_words():
+    from apps.scientist.dashboard_ui import version_label
+
+    label = version_label({"version_id": 7, "project": "Churn", "version": 2, "status": "changes_requested"})
+    assert label == "#7 · Churn · v2 (changes requested)"
+    assert "pending_review" not in version_label({"id": 3, "version": 1, "status": "pending_review"})
