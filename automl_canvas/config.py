@@ -141,6 +141,10 @@ class Settings(BaseSettings):
     api_workers: int = 0
     #: Requests one API process handles at once; more are answered 503 with Retry-After at once, not queued.
     api_max_in_flight: int = Field(default=64, ge=1)
+    #: Milliseconds a process's event loop may run behind before new requests are answered 503 at once (0: off).
+    #: The one-record hot path scores on the loop without awaiting, so overload shows as loop lag, not as
+    #: requests in flight; shedding when behind keeps the answers that are given fast.
+    api_max_loop_lag_ms: float = Field(default=40.0, ge=0)
     #: Seconds a caller is told to wait (Retry-After) when a process is at its in-flight limit.
     api_retry_after_seconds: int = Field(default=1, ge=1)
     #: Seconds a process trusts its cached token and version status: a revoke reaches every process within this.

@@ -104,3 +104,15 @@ def test_a_row_encodes_the_same_alone_or_in_a_batch():
     for k in range(len(batch)):
         alone = pre._transform_frame(batch.iloc[[k]])
         pd.testing.assert_frame_equal(alone, together.iloc[[k]], check_exact=True)
+
+
+@pytest.mark.parametrize("text", ["2024-01-31", "2024-01-31T10:20:30", "2024-01-31 10:20", "2024-01-31T10:20:30.123456Z",
+                                  "2024-01-31T23:20:30+02:00", "2024-01-31T10:20:30-05:30", "2024-02-30", "2024-13-01",
+                                  "01/31/2024", "20240131", "31 Jan 2024", "not a date", ""])
+def test_one_value_is_read_as_the_frame_path_reads_its_column(text):
+    """parse_date (the hot path's and the record check's fast reader) agrees with _parse_dates on a frame."""
+    from automl_canvas.training.preprocess import _parse_dates, parse_date
+
+    frame_value = _parse_dates(pd.Series([text]))[0]
+    one = parse_date(text)
+    assert (one is None and pd.isna(frame_value)) or one == frame_value

@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(RequestBodyLimit, json_limit=settings.max_json_body_bytes, upload_limit=settings.max_upload_bytes)
     # Outermost (added last): over the in-flight limit a request is answered 503 before anything reads it.
     app.add_middleware(InFlightLimit, limit=settings.api_max_in_flight, retry_after=settings.api_retry_after_seconds,
-                       metrics=state.metrics, prefix=API_PREFIX)
+                       metrics=state.metrics, prefix=API_PREFIX, max_lag_ms=settings.api_max_loop_lag_ms)
     app.include_router(metrics_router)
     for router, prefixed in ROUTERS:
         prefix = API_PREFIX if prefixed else ""

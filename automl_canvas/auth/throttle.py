@@ -99,7 +99,8 @@ _MAX_WORLDS = 64
 def default_throttle(settings: Settings) -> Throttle:
     """The process's throttle for the world ``settings`` describe (its home and database), shared by every
     sign-in and token check that does not bring its own; two worlds in one process never share counts."""
-    key = (str(settings.home), settings.database_url)
+    # the override, not ``database_url``: that one resolves a path on every call, and this runs on every request
+    key = (str(settings.home), settings.database_url_override)
     with _LOCK:
         found = _BY_WORLD.get(key)
         if found is None:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..training.margins import as_columns, link
 from ..training.pipeline import CanvasModel
-from ..training.preprocess import MISSING_READ_AS, OTHER
+from ..training.preprocess import MISSING_READ_AS, OTHER, parse_date
 
 __all__ = ["FastScorer", "build_scorer"]
 
@@ -74,14 +74,7 @@ class _RowEncoder:
 
 def _timestamp(v: Any):
     """The frame path's date rule (``_parse_dates``) for one value: parsed as UTC, then naive."""
-    if v is None:
-        return None
-    import pandas as pd  # a scalar parse: the one rule for what a date looks like, not a frame
-
-    ts = pd.to_datetime(v, errors="coerce", format="mixed", utc=True)
-    if ts is pd.NaT or ts is None or (isinstance(ts, float) and math.isnan(ts)):
-        return None
-    return ts.tz_convert("UTC").tz_localize(None)
+    return None if v is None else parse_date(v)
 
 
 def _two_columns(p: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ValidationError
+from ..training.preprocess import parse_date
 
 __all__ = ["check_records", "validate_records"]
 
@@ -25,8 +26,7 @@ def _field_problem(kind: str, value: Any) -> str | None:
     elif kind == "categorical":
         if not isinstance(value, (str, int, float, bool)):
             return "must be a text, number or boolean value or null"
-    elif kind == "datetime" and (not isinstance(value, str)
-                                 or pd.isna(pd.to_datetime(value, errors="coerce", format="mixed", utc=True))):
+    elif kind == "datetime" and (not isinstance(value, str) or parse_date(value) is None):
         return "must be a date such as 2024-01-31 or null"
     return None
 
