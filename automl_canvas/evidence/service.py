@@ -25,6 +25,7 @@ from ..jobs import queue
 from ..jobs.context import JobContext
 from ..jobs.quotas import check_quota
 from ..models import COMPUTED_EVIDENCE_KINDS, Evidence, EvidencePublic, JobPublic, ModelVersionPublic, User, UserPublic
+from ..registry.plain_language import typical_row
 from ..registry.service import get_version, load_model, version_threshold
 from ..serialization import json_safe
 from ..training.refit import candidate_config, rebuild
@@ -144,6 +145,19 @@ def explain_what_if(engine: Engine, settings: Settings, actor, version_id: int, 
     if not isinstance(row, dict) or not row:
         raise ValidationError("A what-if row must be a non-empty mapping of column names to values.")
     return json_safe({"version_id": version_id, **explain_version_row(settings, version, background, row)})
+
+
+def warm_what_if(engine: Engine, settings: Settings, actor, version_id: int) -> None:
+    """Make this process's first what-if and batch for ``version_id`` fast: one what-if on the form's typical case.
+
+    An analyst's first what-if took 31.6 s on a busy machine and a 100-row batch 32.6 s: the first call pays for
+    importing SHAP, reading and hashing the artifact, loading the stored background rows and building the
+    explainer. Run from a background thread when Results opens, it leaves all of that cached in the process
+    (the verified model, the prepared explainer), so the questions the analyst asks next cost only themselves.
+    Permission is the what-if's own (``model.predict``)."""
+    with session_scope(engine) as s:
+        schema = get_version(s, actor, version_id).feature_schema
+    explain_what_if(engine, settings, actor, version_id, typical_row(schema))
 
 
 def explanation_background(session: Session, settings: Settings, actor, version_id: int) -> pd.DataFrame | None:

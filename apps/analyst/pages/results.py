@@ -14,6 +14,7 @@ from apps.analyst.analyst_ui import (
     pick_version,
 )
 from apps.analyst.cutoff import render_cutoff
+from apps.analyst.warm import warm_in_background
 from apps.common import friendly, health_badge
 from automl_canvas.datasets.readiness import check_target, row_noun
 from automl_canvas.datasets.service import get_dataset
@@ -97,3 +98,7 @@ def wait_for_evidence(version_id: int) -> None:
 
 if evidence_or_none(me, version.id, "explanations") is None or evidence_or_none(me, version.id, "performance") is None:
     wait_for_evidence(version.id)
+
+# Last, so it never slows this page: the model, its explainer and SHAP get ready for Try it and Batch while the
+# analyst reads (apps/analyst/warm.py; once per version per app process).
+warm_in_background(world, me, version)
