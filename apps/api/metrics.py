@@ -33,6 +33,10 @@ __all__ = ["IN_FLIGHT_EXEMPT", "ApiMetrics", "InFlightLimit", "router"]
 
 #: Never refused and not counted against the limit: a load balancer's probe and the scraper must get through.
 IN_FLIGHT_EXEMPT = ("/health", "/metrics")
+#: Only one-record predictions are refused for loop lag: they are the work that runs on the loop (and the traffic
+#: that saturates it). Other routes run in threads, whose GIL contention can hold the loop back briefly under
+#: ordinary concurrency; refusing a project's settings write for that would be wrong.
+LAG_SHED_SUFFIX = "/predict"
 _BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -117,7 +121,8 @@ class InFlightLimit:
             return await self.app(scope, receive, send)
         m = self.metrics
         reason = "in_flight" if self.active >= self.limit else (
-            "loop_lag" if self.max_lag and self._behind() > self.max_lag else None)
+            "loop_lag" if self.max_lag and scope["path"].endswith(LAG_SHED_SUFFIX) and self._behind() > self.max_lag
+            else None)
         if reason:
             m.rejected.labels(reason).inc()
             m.requests.labels("overloaded", scope["method"], "503").inc()

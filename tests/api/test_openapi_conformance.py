@@ -82,7 +82,8 @@ def test_every_answer_is_one_the_document_declares(flywheel_snapshot, tmp_path, 
                 [_st(), "--no-color", "--config-file", str(config), "run", f"http://127.0.0.1:{port}/openapi.json",
                  "--header", f"Authorization: Bearer {token}", "--checks", "all",
                  "--max-examples", os.environ.get("CANVAS_CONFORMANCE_EXAMPLES", "5"), "--seed", "1"],
-                check=False, capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"})
+                check=False, capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"},
+                cwd=tmp_path)  # schemathesis keeps a .schemathesis cache in its working directory
         finally:
             server.should_exit = True
             thread.join(30)

@@ -192,13 +192,13 @@ def test_when_the_loop_is_behind_new_requests_are_answered_503_at_once(max_lag_m
     class _State:  # what ApiMetrics' scrape-time collector reads; not scraped here
         serving = prediction_log = None
 
-    app = InFlightLimit(Starlette(routes=[Route("/api/v1/x", busy)]), limit=64, retry_after=1,
+    app = InFlightLimit(Starlette(routes=[Route("/api/v1/x/predict", busy)]), limit=64, retry_after=1,
                         metrics=ApiMetrics(_State()), prefix="/api/v1", max_lag_ms=max_lag_ms)
 
     async def burst():
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            return await asyncio.gather(*(c.get("/api/v1/x") for _ in range(10)))
+            return await asyncio.gather(*(c.get("/api/v1/x/predict") for _ in range(10)))
 
     answers = asyncio.run(burst())
     codes = [r.status_code for r in answers]
