@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     #: At the hard limit a job is first asked to wrap up (a training job ends with the best model it has);
     #: it is killed only if it is still running this many seconds later.
     job_wrap_up_grace_seconds: float = 60.0
+    #: Each long-running worker keeps one job process started and imported before the claim (runner/warm.py);
+    #: false: a job's process starts after its claim. Either way a process runs one job.
+    job_warm_children: bool = True
 
     # Backpressure and quotas (jobs/quotas.py), checked when a user submits a job.
     #: Queued + running jobs one user may have at once (0: no limit).
@@ -114,6 +117,16 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(default=None, repr=False)
     #: Password for the demo users of ``up --demo`` (unset: random ones are printed once).
     demo_password: str | None = Field(default=None, repr=False)
+    # Browser sessions (auth/browser_sessions.py, docs/governance.md "Signing in to the apps"): the apps' sign-in
+    # cookie, set by the API, shared by the user's tabs and both apps on one host, surviving a reload.
+    #: Hours a browser session lasts from sign-in (not extended by use); signing out ends it at once.
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    #: The API as browsers reach it, e.g. "https://canvas.example.com:8443" behind a proxy (unset: the host the
+    #: browser used for the app, at ``api_port``). Without a reachable API the apps sign in per browser tab.
+    browser_api_url: str | None = None
+    #: App origins (scheme://host[:port]) the API may send a browser back to after setting or clearing the cookie,
+    #: besides the API's own host at ``analyst_port`` / ``scientist_port`` (e.g. "https://canvas.example.com").
+    session_return_origins: list[str] = Field(default_factory=list)
     # Feasibility ("is ML the right hammer?"): see docs/feasibility.md
     #: Search budget of the quick AutoML run inside a feasibility job (a preset or seconds).
     feasibility_budget: str = "quick"

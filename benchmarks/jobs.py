@@ -7,6 +7,11 @@ Parts (``--parts pickup,lane,storm``), every one with real processes:
   time.  *Pickup* is from the enqueue commit to the job's handler running in
   its ready child (imports done), so child start-up is included; *claim* is from
   the commit to the claim; *child start-up* is claim to ready.  p50/p95/max.
+  Three series (``--pickup-modes``): warm job processes on, each job queued once
+  the worker's next warm process waits (``warm-idle``: an idle worker), or
+  0.3-0.6 s after the previous job finished (``warm-back-to-back``: the next warm
+  process may still be importing); and warm processes off (``cold``).  The
+  warm-idle series also records a waiting warm process's memory and CPU.
 - ``lane``: ``automl-canvas up --no-api --no-apps`` with its defaults (one general
   worker and the short lane); a long diagnostic job is held running (the
   stand-in for a 5-minute training job), then evidence jobs are queued one at a
@@ -22,6 +27,7 @@ Parts (``--parts pickup,lane,storm``), every one with real processes:
   it stops by itself (storm at most 200 s, drain at most 90 s).
 
     .venv/bin/python benchmarks/jobs.py [--parts pickup,lane,storm] [--jobs 15] [--kills 50]
+        [--pickup-modes warm-idle,warm-back-to-back,cold]
 """
 
 from __future__ import annotations
@@ -109,15 +115,66 @@ def _summary(values: list[float]) -> dict:
     return {"n": len(values), "p50": _pct(values, 0.5), "p95": _pct(values, 0.95), "max": round(max(values), 3)}
 
 
-def pickup(url: str | None, n: int) -> dict:
-    """One idle worker with the default settings; ``n`` jobs, each queued once the previous one finished."""
-    world = World(url)
-    load_before = loadavg()
+#: How a pickup series is run: warm job processes on (waiting until the worker's warm process is idle before
+#: each job, or queuing each job shortly after the previous one finished), or off (the process starts after the claim).
+PICKUP_MODES = {
+    "warm-idle": "warm job processes on; each job queued once the worker's next warm process is waiting",
+    "warm-back-to-back": "warm job processes on; each job queued 0.3-0.6 s after the previous one finished "
+                         "(the next warm process may still be importing)",
+    "cold": "warm job processes off (AUTOML_CANVAS_JOB_WARM_CHILDREN=false): the process starts after the claim",
+}
+
+
+def _comm(pid: int) -> str:
     try:
-        world.start("worker")
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _idle_warm(pgid: int, timeout: float = 120.0) -> int:
+    """The pid of the worker's warm job process once it is waiting (named ``canvas-idle``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in _group(pgid):
+            if _comm(pid) == "canvas-idle":
+                return pid
+        time.sleep(0.02)
+    raise TimeoutError("no warm job process became idle")
+
+
+def pickup(url: str | None, n: int, mode: str = "warm-idle") -> dict:
+    """One idle worker with the default settings; ``n`` jobs, each queued once the previous one finished."""
+    world = World(url, **({"AUTOML_CANVAS_JOB_WARM_CHILDREN": "false"} if mode == "cold" else {}))
+    load_before = loadavg()
+    out: dict = {}
+    try:
+        worker = world.start("worker")
         world.wait(world.enqueue(seconds=0), lambda j: j.is_terminal, 300)  # the worker is up and idle
-        pick, claim, startup = [], [], []
+        if mode == "warm-idle":  # what a waiting warm process costs: memory, and CPU while it waits
+            pid = _idle_warm(worker.pid)
+            time.sleep(1.0)
+            cpu0 = _cpu_seconds(pid)
+            time.sleep(10.0)
+            out["idle_warm_process"] = {"rss_mb": _rss_mb(pid), "cpu_seconds_in_10s_idle": round(_cpu_seconds(pid) - cpu0, 3)}
+        pick, claim, startup, refill = [], [], [], []
         for _ in range(n):
+            if mode == "warm-idle":
+                waited = time.monotonic()
+                _idle_warm(worker.pid)
+                refill.append(time.monotonic() - waited)
             time.sleep(random.uniform(0.3, 0.6))  # a random phase against the worker's poll
             job_id = world.enqueue(seconds=0)
             queued = time.time()
@@ -128,8 +185,11 @@ def pickup(url: str | None, n: int) -> dict:
             pick.append(ready - queued)
             claim.append(claimed - queued)
             startup.append(ready - claimed)
-        return {"database": world.engine.dialect.name, "pickup_s": _summary(pick), "claim_s": _summary(claim),
-                "child_startup_s": _summary(startup), "load_before": load_before, "load_after": loadavg()}
+        out = {"database": world.engine.dialect.name, "mode": mode, "pickup_s": _summary(pick), "claim_s": _summary(claim),
+               "child_startup_s": _summary(startup), **out, "load_before": load_before, "load_after": loadavg()}
+        if refill:
+            out["wait_for_idle_warm_s"] = _summary(refill)
+        return out
     finally:
         world.close()
 
@@ -179,11 +239,12 @@ def _group(pgid: int) -> list[int]:
 
 
 def _job_processes(pgid: int) -> list[int]:
-    """A worker's job processes (multiprocessing spawn children; not its resource tracker)."""
+    """A worker's job processes that are running a job (named ``canvas-job-ID``; not a warm one still waiting,
+    not its resource tracker)."""
     out = []
     for pid in _group(pgid):
         try:
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes() and _comm(pid).startswith("canvas-job"):
                 out.append(pid)
         except OSError:
             continue
@@ -284,13 +345,18 @@ def _md(results: dict) -> list[str]:
         **({"Parts rerun on this date (the others kept from the first run)": ", ".join(results["reran"])}
            if results.get("reran") else {})})
     for p in results.get("pickup", []):
-        lines += [f"## Pickup with an idle worker ({p['database']})", "",
-                  "Default settings (poll 0.2 s); a fresh job process per job. Seconds.", "",
+        mode = p.get("mode", "cold")
+        lines += [f"## Pickup with an idle worker ({p['database']}, {mode})", "",
+                  f"Default settings (poll 0.2 s); {PICKUP_MODES[mode]}; one job per process. Seconds.", "",
                   "| measure | n | p50 | p95 | max |", "|---|---|---|---|---|"]
         for key, label in (("pickup_s", "pickup (commit -> handler running, child ready included)"),
-                           ("claim_s", "claim (commit -> claimed)"), ("child_startup_s", "child start-up (claim -> ready)")):
-            v = p[key]
-            lines.append(f"| {label} | {v['n']} | {v['p50']} | {v['p95']} | {v['max']} |")
+                           ("claim_s", "claim (commit -> claimed)"), ("child_startup_s", "child start-up (claim -> ready)"),
+                           ("wait_for_idle_warm_s", "wait for the next warm process (previous job done -> it is idle)")):
+            if (v := p.get(key)) is not None:
+                lines.append(f"| {label} | {v['n']} | {v['p50']} | {v['p95']} | {v['max']} |")
+        if w := p.get("idle_warm_process"):
+            lines += ["", f"A waiting warm process: {w['rss_mb']} MB resident, {w['cpu_seconds_in_10s_idle']} s of CPU "
+                      "in 10 s idle."]
         lines += ["", f"Load average before/after: {p['load_before']} / {p['load_after']}.", ""]
     for entry in results.get("lane", []):
         title = "default `up` (1 general worker + short lane)" if entry["short_lane"] else "control: `up --no-short-lane`"
@@ -319,6 +385,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parts", default="pickup,lane,storm")
     ap.add_argument("--jobs", type=int, default=15)
+    ap.add_argument("--pickup-modes", default=",".join(PICKUP_MODES),
+                    help=f"Pickup series to run, each on SQLite and PostgreSQL: {', '.join(PICKUP_MODES)}.")
     ap.add_argument("--kills", type=int, default=50)
     ap.add_argument("--note", default=None, help="What else ran on the machine.")
     ap.add_argument("--merge", action="store_true", help="Keep the other parts of today's results file (rerun some parts).")
@@ -331,10 +399,11 @@ def main() -> None:
         results = {**{k: v for k, v in kept.items() if k in ("pickup", "lane", "storm")}, **results,
                    "note": args.note or kept.get("note"), "reran": sorted(parts)}
     if "pickup" in parts:
-        results["pickup"] = [pickup(None, args.jobs)]
+        modes = args.pickup_modes.split(",")
+        results["pickup"] = [pickup(None, args.jobs, mode) for mode in modes]
         url, drop = _pg_database()
         try:
-            results["pickup"].append(pickup(url, args.jobs))
+            results["pickup"] += [pickup(url, args.jobs, mode) for mode in modes]
         finally:
             drop()
     if "lane" in parts:

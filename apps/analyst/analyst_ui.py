@@ -1,8 +1,11 @@
 """What the analyst pages share: the signed-in user, the picked project / dataset / model, a DB session.
 
-Everything a person picks lives in ``st.session_state`` (one per browser tab),
-never in module globals, so two tabs and two analysts do not see each other's
-choices.  Pages call the core and render; rules live in the core.
+What a person picks lives in ``st.session_state`` (one per browser tab), never
+in module globals, so two analysts never see each other's choices.  The current
+project is the exception: it is the user's (the core keeps it,
+``automl_canvas.projects.current``), so a reload, a second tab and tomorrow's
+visit open on it; see :func:`current_project_for_tab`.  Pages call the core and
+render; rules live in the core.
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ from sqlmodel import Session
 from apps.common import World, get_world, page_user
 from automl_canvas.datasets.service import list_datasets
 from automl_canvas.db import session_scope
+from automl_canvas.errors import CanvasError
 from automl_canvas.models import DatasetPublic, ModelVersionPublic, ProjectPublic, UserPublic
-from automl_canvas.projects import get_project
+from automl_canvas.projects import current_project, set_current_project
 from automl_canvas.registry.plain_language import version_status_label
 from automl_canvas.registry.service import get_version, list_versions
 
 __all__ = [
     "ROLES",
+    "current_project_for_tab",
     "db",
     "deployed_health",
     "evidence_or_none",
@@ -33,6 +38,7 @@ __all__ = [
     "performance_detail",
     "pick_dataset",
     "pick_version",
+    "remember_project",
     "require_project",
     "saved_upload",
     "user",
@@ -40,6 +46,8 @@ __all__ = [
 ]
 
 PROJECT, DATASET, VERSION = "project_id", "dataset_id", "version_id"
+#: The user's current project as this tab last agreed with the core (a different ``PROJECT``: this tab chose anew).
+_PROJECT_SEEN = "project_id_seen"
 
 
 #: Who may use the analyst app (app.py's sign-in gate and :func:`user`).
@@ -57,15 +65,57 @@ def db() -> Iterator[Session]:
         yield s
 
 
-def require_project(actor: UserPublic) -> ProjectPublic:
-    """The project picked on the Projects page, or a pointer there and a stop."""
-    project_id = st.session_state.get(PROJECT)
-    if project_id is not None:
+def _store_choice(actor: UserPublic, project_id: int) -> ProjectPublic | None:
+    try:
         with db() as s:
-            try:
-                return get_project(s, actor, project_id)
-            except Exception:  # noqa: BLE001 - deleted meanwhile: ask again
-                st.session_state.pop(PROJECT, None)
+            project = set_current_project(s, actor, project_id)
+    except CanvasError:  # not a project this user may see (any more)
+        st.session_state.pop(PROJECT, None)
+        return None
+    st.session_state[PROJECT] = st.session_state[_PROJECT_SEEN] = project.id
+    return project
+
+
+def remember_project(actor: UserPublic, project_id: int) -> bool:
+    """Make ``project_id`` the user's current project (every tab follows on its next run); False (and the tab
+    forgets it) when the user may not see it. A pick that changes nothing is not written again."""
+    if project_id == st.session_state.get(_PROJECT_SEEN) == st.session_state.get(PROJECT):
+        return True
+    return _store_choice(actor, project_id) is not None
+
+
+def current_project_for_tab(actor: UserPublic) -> ProjectPublic | None:
+    """The user's current project, kept in step with this tab's ``st.session_state[PROJECT]``.
+
+    Why both: pages (and tests) read and set the tab's key, while the choice belongs to the user. A tab whose key
+    differs from what it last saw in the core chose a project itself (the Projects page calls
+    :func:`remember_project`; an older page or a test may set the key): that becomes the user's. Otherwise the
+    core's value wins, so a project picked in another tab, or before a reload, is the one shown. A project the user
+    lost access to is dropped by the core (``current_project``), and the tab asks to pick one.
+    """
+    tab = st.session_state.get(PROJECT)
+    if tab is not None and tab != st.session_state.get(_PROJECT_SEEN):
+        project = _store_choice(actor, tab)
+        if project is not None:
+            return project
+    try:
+        with db() as s:
+            project = current_project(s, actor)
+    except CanvasError:  # a role that may not read projects: the page's own gate says so
+        project = None
+    if project is None:
+        st.session_state.pop(PROJECT, None)
+        st.session_state[_PROJECT_SEEN] = None
+    else:
+        st.session_state[PROJECT] = st.session_state[_PROJECT_SEEN] = project.id
+    return project
+
+
+def require_project(actor: UserPublic) -> ProjectPublic:
+    """The user's current project (picked on the Projects page, in any tab), or a pointer there and a stop."""
+    project = current_project_for_tab(actor)
+    if project is not None:
+        return project
     st.info("Pick or create a project first.")
     st.page_link("pages/projects.py", label="Go to Projects", icon=":material/folder:")
     st.stop()

@@ -1,8 +1,9 @@
 """The analyst app: from a table and a question to a shared, explained model, without code.
 
 Run: ``streamlit run apps/analyst/app.py`` (``automl-canvas up`` starts it).  Pages call only the
-core's public functions; the rules live in the core.  What a person picks (project, dataset, model)
-lives in their own ``st.session_state``, so tabs and people never share it.
+core's public functions; the rules live in the core.  The sign-in and the current project are the
+user's (a browser session cookie, projects/current.py), so a reload and a second tab keep them; the
+dataset and model picked on a page stay in that tab's ``st.session_state``.
 """
 
 import streamlit as st

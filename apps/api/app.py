@@ -19,6 +19,7 @@ from .metrics import IN_FLIGHT_EXEMPT, ApiMetrics, InFlightLimit
 from .metrics import router as metrics_router
 from .responses import declare_errors
 from .routes import ROUTERS
+from .routes.browser_session import router as browser_session_router
 
 __all__ = ["create_app"]
 
@@ -71,4 +72,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         prefix = API_PREFIX if prefixed else ""
         declare_errors(router, prefix, _in_flight_limited)
         app.include_router(router, prefix=prefix)
+    # The apps' sign-in cookie (a browser's form posts, not a bearer-token resource: routes/browser_session.py).
+    app.include_router(browser_session_router, prefix=API_PREFIX)
     return app

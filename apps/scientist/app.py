@@ -17,5 +17,6 @@ st.navigation([
     st.Page("pages/review.py", title="Under the hood", icon=":material/troubleshoot:"),
     st.Page("pages/deployed.py", title="Deployed models", icon=":material/rocket_launch:"),
     st.Page("pages/monitoring.py", title="Monitoring", icon=":material/monitor_heart:"),
+    st.Page("pages/jobs.py", title="Job queue", icon=":material/queue:"),
     st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
 ]).run()

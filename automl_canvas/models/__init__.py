@@ -1,6 +1,7 @@
 """SQLModel tables and their public schemas, one module per aggregate."""
 
 from .audit import AuditEvent, AuditEventPublic
+from .browser_sessions import BrowserSession, UserPreference
 from .datasets import Dataset, DatasetPublic
 from .deployments import DEPLOYMENT_STATUSES, Deployment, DeploymentPublic
 from .evidence import COMPUTED_EVIDENCE_KINDS, EVIDENCE_KINDS, Evidence, EvidencePublic
@@ -37,6 +38,7 @@ __all__ = [
                          "ApiTokenPublic",
                          "AuditEvent",
                          "AuditEventPublic",
+                         "BrowserSession",
                          "BusinessInputsRow",
                          "Comment",
                          "CommentPublic",
@@ -66,6 +68,7 @@ __all__ = [
                          "ReviewDecision",
                          "ReviewDecisionPublic",
                          "User",
+                         "UserPreference",
                          "UserPublic",
                          "WebhookDelivery",
                          "WebhookDeliveryPublic",

@@ -22,12 +22,13 @@ import os
 
 from ..config import Settings
 from ..errors import ValidationError
+from ..jobs.position import SHORT_KINDS
 from .handlers import HANDLERS
 
 __all__ = ["SHORT_KINDS", "SHORT_LANE_NICE", "lower_priority", "parse_kinds", "short_lane_settings"]
 
-#: Job kinds the short lane claims: bounded work an analyst or a reviewer is waiting for.
-SHORT_KINDS: tuple[str, ...] = ("evidence", "reproduce", "monitor")
+#: SHORT_KINDS (the kinds the short lane claims) is defined with the queue (jobs/position.py), whose admin view
+#: says which lane may take a waiting job.
 
 #: How much lower the short lane's CPU priority is (added to the worker's niceness, inherited by its jobs).
 SHORT_LANE_NICE = 5

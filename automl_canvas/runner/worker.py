@@ -24,6 +24,10 @@ Issue 18's rules live here and in ``child.py``:
   job is asked to wrap up and is killed only after the wrap-up grace.
 - **Lanes.** A worker may claim only some kinds (``kinds``); ``up`` runs one
   such short-lane worker beside the general ones (``lanes.py``).
+- **Warm job processes.** A long-running worker keeps one job process started
+  and imported before the claim, and hands it the job it claims; each process
+  still runs one job only (``warm.py`` says why).  ``run(once=True)`` and
+  ``job_warm_children=False`` start the job's process after the claim.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ from ..jobs import queue
 from ..models import JobPublic, JobStatus
 from ..training.anytime import WRAP_UP_SIGNAL
 from .child import STOP_SIGNALS, child_main
+from .handlers import HANDLERS, preload_modules
+from .warm import WarmChild
 
 __all__ = ["Worker", "new_worker_id"]
 
@@ -93,6 +99,10 @@ class Worker:
         self.engine = engine or make_engine(settings)
         self.stop = threading.Event()
         self._ctx = mp.get_context("spawn")
+        #: the job process waiting for this worker's next job (warm.py), while warming is on
+        self.warm: WarmChild | None = None
+        self._warming = False
+        self._warm_deaths = 0
 
     def run(self, once: bool = False, idle_exit_seconds: float | None = None) -> int:
         """Process jobs until stopped; returns how many jobs this worker ran.
@@ -119,10 +129,19 @@ class Worker:
                     thread.close()
 
     def _loop(self, once: bool, idle_exit_seconds: float | None) -> int:
+        # A one-job run starts its job's process after the claim: a warm one would outlive the run unused.
+        self._warming = self.settings.job_warm_children and not once
+        try:
+            return self._claim_and_run(once, idle_exit_seconds)
+        finally:
+            self._dismiss_warm()
+
+    def _claim_and_run(self, once: bool, idle_exit_seconds: float | None) -> int:
         ran = 0
         idle_since = time.monotonic()
         failures = 0
         while not self.stop.is_set():
+            self._keep_warm()
             try:
                 job = queue.claim_next(self.engine, self.worker_id, self.settings.job_lease_seconds, self.kinds)
                 failures = 0
@@ -164,28 +183,93 @@ class Worker:
         for sig in STOP_SIGNALS:
             signal.signal(sig, on_signal)
 
-    def _spawn(self, job: JobPublic, ready):
-        """Start the job's process with the stop signals ignored from its first instruction (inherited through exec)."""
-        proc = self._ctx.Process(
-            target=child_main,
-            args=(_settings_args(self.settings), job.model_dump(mode="json"), self.worker_id, os.getpid(), ready),
-            name=f"canvas-job-{job.id}",
-            daemon=False,
-        )
+    def _start(self, proc) -> None:
+        """Start a job's process with the stop signals ignored from its first instruction (inherited through exec)."""
         if threading.current_thread() is not threading.main_thread():  # signal dispositions: main thread only
             proc.start()
-            return proc
+            return
         saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
         try:
             proc.start()
         finally:
             for sig, handler in saved.items():
                 signal.signal(sig, handler)
+
+    def _spawn(self, job: JobPublic, ready):
+        """A job's process started after the claim (a cold start: it imports, then runs ``job``)."""
+        proc = self._ctx.Process(
+            target=child_main,
+            args=(_settings_args(self.settings), job.model_dump(mode="json"), self.worker_id, os.getpid(), ready),
+            name=f"canvas-job-{job.id}",
+            daemon=False,
+        )
+        self._start(proc)
         return proc
 
-    def supervise(self, job: JobPublic) -> None:
+    def _spawn_warm(self) -> WarmChild:
+        """A job process for the next job: it imports what this worker's kinds need, then waits on a pipe."""
+        ready = self._ctx.Event()
+        reader, writer = self._ctx.Pipe(duplex=False)
+        settings_args = _settings_args(self.settings)
+        preload = preload_modules(self.kinds or list(HANDLERS))
+        proc = self._ctx.Process(
+            target=child_main,
+            args=(settings_args, None, self.worker_id, os.getpid(), ready, reader, preload),
+            name="canvas-warm-job",
+            daemon=False,
+        )
+        try:
+            self._start(proc)
+        finally:
+            reader.close()  # the child has its own copy; without ours, a send to a dead child fails at once
+        return WarmChild(proc=proc, ready=ready, pipe=writer, settings_args=settings_args)
+
+    def _keep_warm(self) -> None:
+        """Have a warm job process waiting (warming on): start one if there is none or the last one died unused."""
+        if not self._warming or self.stop.is_set():
+            return
+        if self.warm is not None:
+            if self.warm.alive():
+                return
+            how = _describe_exit(self.warm.proc.exitcode)
+            self.warm.dismiss()
+            self.warm = None
+            self._warm_deaths += 1
+            if self._warm_deaths >= 3:
+                log.warning("worker %s: %d waiting job processes in a row ended before they got a job (the last: %s); "
+                            "from now on each job's process is started after its claim", self.worker_id,
+                            self._warm_deaths, how)
+                self._warming = False
+                return
+            log.warning("worker %s: its waiting job process ended before it got a job (%s); starting another",
+                        self.worker_id, how)
+        try:
+            self.warm = self._spawn_warm()
+        except OSError as exc:  # out of processes or memory: the job's process is then started after the claim
+            log.warning("worker %s could not start a waiting job process: %s", self.worker_id, exc)
+
+    def _dismiss_warm(self) -> None:
+        if self.warm is not None:
+            self.warm.dismiss()
+            self.warm = None
+
+    def _child_for(self, job: JobPublic):
+        """The process that runs ``job``, with its ready event: the warm one if it can take it, else a fresh one."""
+        warm, self.warm = self.warm, None
+        if warm is not None:
+            if warm.settings_args == _settings_args(self.settings) and warm.hand(job.model_dump(mode="json")):
+                self._warm_deaths = 0
+                log.info("worker %s handed job %s to its waiting process %s", self.worker_id, job.id, warm.pid)
+                self._keep_warm()  # the next one imports in its own process while this job runs
+                return warm.proc, warm.ready
+            warm.dismiss()  # started under other settings, or dead, or it could not take the job
         ready = self._ctx.Event()
         proc = self._spawn(job, ready)
+        self._keep_warm()
+        return proc, ready
+
+    def supervise(self, job: JobPublic) -> None:
+        proc, ready = self._child_for(job)
         spawned = time.monotonic()
         ready_at: float | None = None
         wrap_up_asked: float | None = None

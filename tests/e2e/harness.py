@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
-__all__ = ["REPO", "StreamlitServer", "click_button", "fill_text", "free_port", "make_browser", "screenshot", "sign_in",
-           "upload_file", "wait_for_text", "wait_until_drawn"]
+__all__ = ["REPO", "ApiServer", "StreamlitServer", "click_button", "fill_text", "free_port", "make_browser", "open_page",
+           "screenshot", "sign_in", "upload_file", "wait_for_text", "wait_until_drawn"]
 
 
 def free_port() -> int:
@@ -32,11 +32,55 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class StreamlitServer:
-    """``streamlit run APP`` as a subprocess on a free loopback port, with the product's settings in ``env``."""
+def _wait_for(proc: subprocess.Popen, url: str, log_path: Path, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited early:\n{log_path.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{what} did not become healthy in {timeout}s")
 
-    def __init__(self, app: Path, env: dict[str, str], log_path: Path):
-        self.app, self.port = app, free_port()
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+class ApiServer:
+    """The approval API (uvicorn, one process) on ``port``, with the product's settings in ``env``: it sets the
+    apps' sign-in cookie, so with it the browser tests sign in as people do (the session survives a reload)."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, port: int):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        full_env = {**os.environ, **env, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self._log = open(log_path, "wb")  # noqa: SIM115 - the server writes to it until stop() closes it
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "apps.api:create_app", "--factory", "--host", "127.0.0.1", "--port",
+             str(port), "--log-level", "warning", "--no-access-log"],
+            env=full_env, stdout=self._log, stderr=subprocess.STDOUT, cwd=str(REPO),
+        )
+        _wait_for(self.proc, self.url + "/health", log_path, "the API")
+
+    def stop(self) -> None:
+        _stop(self.proc)
+        self._log.close()
+
+
+class StreamlitServer:
+    """``streamlit run APP`` as a subprocess on a loopback port (``port``, else a free one), with the product's
+    settings in ``env``."""
+
+    def __init__(self, app: Path, env: dict[str, str], log_path: Path, port: int | None = None):
+        self.app, self.port = app, port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, **env, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
         self._log = open(log_path, "wb")  # noqa: SIM115 - the server writes to it until stop() closes it
@@ -49,24 +93,10 @@ class StreamlitServer:
         self._wait_healthy(log_path)
 
     def _wait_healthy(self, log_path: Path, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"streamlit did not become healthy in {timeout}s")
+        _wait_for(self.proc, self.url + "/_stcore/health", log_path, "streamlit", timeout)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        _stop(self.proc)
         self._log.close()
 
 
@@ -167,8 +197,19 @@ def upload_file(driver, path: Path, timeout: float = 30.0) -> None:
 
 
 def sign_in(driver, url: str, username: str, password: str) -> None:
+    """Sign in on the app's form; with the harness's API the page then goes to the API for the session cookie and
+    comes back (a full page load), so this waits for the signed-in page after that."""
     driver.get(url)
     fill_text(driver, "Username", username)
     fill_text(driver, "Password", password)
     click_button(driver, "Sign in")
     wait_for_text(driver, "Signed in as")
+
+
+def open_page(driver, title: str) -> None:
+    """Open a page from the sidebar by its title."""
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    xpath = f"//a[@data-testid='stSidebarNavLink'][.//span[normalize-space(.)='{title}']]"
+    WebDriverWait(driver, 30).until(ec.element_to_be_clickable(("xpath", xpath))).click()

@@ -3,7 +3,7 @@ are doing); a project's owner also sees its members and adds or removes them."""
 
 import streamlit as st
 
-from apps.analyst.analyst_ui import PROJECT, db, deployed_health, user, version_label
+from apps.analyst.analyst_ui import current_project_for_tab, db, deployed_health, remember_project, user, version_label
 from apps.common import friendly, health_badge
 from automl_canvas.datasets.service import list_datasets
 from automl_canvas.models import PROJECT_ROLES, ProjectCreate
@@ -30,7 +30,7 @@ with st.expander("Create a project", expanded=not projects):
             with db() as s:
                 project = create_project(s, me, ProjectCreate(name=name, question=question, decision=decision,
                                                              success_criterion=success))
-            st.session_state[PROJECT] = project.id
+            remember_project(me, project.id)  # the user's current project, in every tab
             st.rerun()
 
 if not projects:
@@ -39,10 +39,10 @@ if not projects:
 
 ids = [p.id for p in projects]
 by_id = {p.id: p for p in projects}
-current = st.session_state.get(PROJECT)
+current = getattr(current_project_for_tab(me), "id", None)
 picked = st.selectbox("Current project", ids, index=ids.index(current) if current in ids else len(ids) - 1,
                       format_func=lambda i: by_id[i].name)
-st.session_state[PROJECT] = picked
+remember_project(me, picked)
 project = by_id[picked]
 
 left, right = st.columns(2)
