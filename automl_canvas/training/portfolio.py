@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["COST_FACTOR", "PortfolioEntry", "portfolio", "starting_points"]
+__all__ = ["COST_FACTOR", "PortfolioEntry", "portfolio", "search_space_names", "starting_points"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,13 @@ def _zero_shot(task: str, learner: str, X: pd.DataFrame, y: np.ndarray) -> dict[
     if not configs:
         return None
     config = dict(configs[0].get("hyperparameters") or {})
+    # Only what FLAML searches for this learner and task: a mined configuration may carry more (extra trees'
+    # ``criterion: entropy`` for a regression table, which scikit-learn's regressor refuses and which makes
+    # FLAML's search fail on the unknown name with a KeyError when given as a starting point).
+    names = search_space_names(task, learner, X.shape)
+    if names is None:
+        return None
+    config = {k: v for k, v in config.items() if k in names}
     if "n_estimators" in config:
         config["n_estimators"] = int(min(config["n_estimators"], _MAX_ESTIMATORS))
     return config
@@ -93,3 +100,16 @@ def portfolio(task: str, X: pd.DataFrame, y: np.ndarray, allowed: tuple[str, ...
 def starting_points(entries: list[PortfolioEntry]) -> dict[str, dict[str, Any]]:
     """The zero-shot configurations, as FLAML's ``starting_points`` (one per learner)."""
     return {e.learner: dict(e.config) for e in entries if e.learner in _ZERO_SHOT}
+
+
+def search_space_names(task: str, learner: str, data_size: tuple[int, int]) -> set[str] | None:
+    """The hyperparameter names FLAML searches for ``learner`` on a ``task`` table of ``data_size`` (None if unknown)."""
+    try:
+        from flaml.automl.task.factory import task_factory
+
+        flaml_task = task_factory(task)
+        space = flaml_task.estimator_class_from_str(learner).search_space(data_size=data_size, task=flaml_task)
+    except Exception as exc:  # noqa: BLE001 - a missing starting point costs a little time, never the build
+        log.info("no FLAML search space for %s (%s): %s", learner, task, exc)
+        return None
+    return set(space)
