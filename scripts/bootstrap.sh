@@ -6,7 +6,9 @@
 #   scripts/bootstrap.sh runtime   only what running the product needs (requirements/runtime.txt): scripts/up.sh
 #
 # Re-installs only when the lock or pyproject.toml changed since the last install (an installed dev lock
-# also covers runtime: it holds the same versions and more). Plain pip from the package index, nothing else.
+# also covers runtime: it holds the same versions and more). From the package index only: pip installs uv, pinned
+# and hash-checked by the dev lock, and uv installs the lock (the same pins and hashes, several times faster than
+# pip: a fresh CI machine spends about 30 s here instead of 3 minutes); PIP_ONLY=1 installs with pip alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-dev}
@@ -36,7 +38,14 @@ if current "$profile" || { [ "$profile" = runtime ] && [ -f requirements/dev.txt
   exit 0
 fi
 echo "installing AutoML Canvas ($profile, pinned in requirements/$profile.txt) into .venv (first run takes a few minutes)..." >&2
-.venv/bin/python -m pip install -q --require-hashes -r "requirements/$profile.txt"
+# uv's own pin and hashes, cut out of the dev lock (the requirement line and its "\"-continued hash lines).
+uv_pin() { awk '/^uv==/{on=1} on{print; if ($0 !~ /\\$/) exit}' requirements/dev.txt; }
+if [ "${PIP_ONLY:-}" != 1 ] && [ -n "$(uv_pin)" ] && { [ -x .venv/bin/uv ] || {
+     uv_pin > .venv/.uv-pin.txt && .venv/bin/python -m pip install -q --require-hashes -r .venv/.uv-pin.txt; }; }; then
+  .venv/bin/uv pip install -q --python .venv/bin/python --require-hashes -r "requirements/$profile.txt"
+else
+  .venv/bin/python -m pip install -q --require-hashes -r "requirements/$profile.txt"
+fi
 # The project itself, editable, with nothing more: every dependency came from the lock above.
 .venv/bin/python -m pip install -q --no-deps -e .
 want "$profile" > "$(stamp "$profile")"

@@ -118,9 +118,9 @@ def pool(settings, engine, tmp_path):
 
 
 @pytest.mark.db  # the production set-up: many workers claiming with SKIP LOCKED
-def test_four_workers_run_forty_jobs_exactly_once(settings, engine, analyst, pool):
+def test_four_workers_run_two_dozen_jobs_exactly_once(settings, engine, analyst, pool):
     pool.start(4)
-    ids = _enqueue(engine, analyst, 40, seconds=0.2, record_run=True)
+    ids = _enqueue(engine, analyst, 24, seconds=0.2, record_run=True)
     jobs = wait_for(lambda: _all_done(engine, ids), timeout=300, interval=0.5)
     assert all(j.status == "succeeded" for j in jobs.values()), pool.log_tail()
     assert all(j.attempts == 1 for j in jobs.values())

@@ -119,8 +119,10 @@ def make_browser():
     return driver
 
 
-def wait_for_text(driver, text: str, timeout: float = 60.0) -> None:
-    """Wait until ``text`` is visible somewhere on the page (Streamlit renders asynchronously)."""
+def wait_for_text(driver, text: str, timeout: float = 180.0) -> None:
+    """Wait until ``text`` is visible somewhere on the page (Streamlit renders asynchronously).  The default is
+    generous because it is a poll: on a quiet machine it returns in a second, on a loaded CI machine a cold app
+    run (imports, the first query) or a background evidence job may take minutes, which is not a failure."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
