@@ -16,7 +16,7 @@ from automl_canvas.registry.plain_language import best_so_far_in_words, build_fa
 from automl_canvas.registry.service import get_version
 from automl_canvas.services.training import submit_training
 from automl_canvas.training.metrics import resolve_metric
-from automl_canvas.training.progress import describe_progress
+from automl_canvas.training.progress import describe_progress, models_tried
 from automl_canvas.training.spec import TrainingRequest, parse_budget
 
 __all__ = ["ANCHOR", "answers_of", "render_build", "scroll_to_progress"]
@@ -46,7 +46,7 @@ def _details(job, metric: str, label: str, profile: dict, finished: bool) -> lis
     if not finished and p.get("stage") == "searching" and p.get("remaining_seconds") is not None:
         out.append(f"About {round(p['remaining_seconds'])} seconds of searching left.")
     if p.get("trials_done"):
-        out.append(f"{p['trials_done']} models tried{'' if finished else ' so far'}.")
+        out.append(models_tried(int(p["trials_done"]), finished))
     if p.get("best_score") is not None and str(job.status) != "failed":
         pos, neg = answers_of(profile, job.payload["resolved"].get("target", ""))
         out.append(best_so_far_in_words(metric, label, float(p["best_score"]), finished, pos, neg))
@@ -54,10 +54,11 @@ def _details(job, metric: str, label: str, profile: dict, finished: bool) -> lis
 
 
 def _curve(view, label: str) -> None:
-    if view.curve:
+    # A single point draws no line (only a stray tick such as "0.690000"): the chart waits for a second model.
+    if len(view.curve or []) >= 2:
         frame = pd.DataFrame(view.curve, columns=["Seconds of searching", f"Best {label} so far"])
         st.line_chart(frame, x="Seconds of searching", y=f"Best {label} so far",
-                      x_label="Seconds of searching", y_label=f"Best {label} so far", height=180)
+                      x_label="Seconds of searching", y_label=f"Best {label} so far", height=240)
 
 
 def _resubmit(engine, settings, me, job, factor: float, key: str, label: str, icon: str, state_key: str) -> None:

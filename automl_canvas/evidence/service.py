@@ -8,6 +8,8 @@ version's evidence rows and finishes the job in one transaction.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import pandas as pd
@@ -160,13 +162,34 @@ def warm_what_if(engine: Engine, settings: Settings, actor, version_id: int) -> 
     explain_what_if(engine, settings, actor, version_id, typical_row(schema))
 
 
+#: Background rows already read and verified, by their store and the digest of their file: a what-if or an API explain
+#: asks for them on every call, and re-reading, re-hashing and parsing the Parquet file each time was a large part
+#: of the call.  A stored file never changes under its digest, so the frame read once is the frame; it is only
+#: handed out to readers (the explainers encode their own copy).
+_BACKGROUNDS: OrderedDict[tuple[str | None, str, str], pd.DataFrame] = OrderedDict()
+_BACKGROUNDS_MAX = 8
+_backgrounds_lock = threading.Lock()
+
+
 def explanation_background(session: Session, settings: Settings, actor, version_id: int) -> pd.DataFrame | None:
     """The background rows stored with the version's explanations (None before the evidence job ran)."""
     try:
         evidence = get_evidence(session, actor, version_id, "explanations")
     except NotFoundError:
         return None
-    return load_document(settings, evidence, "background")
+    entry = evidence.files.get("background") or {}
+    key = (settings.store_url, str(settings.artifact_dir), str(entry.get("sha256")))
+    with _backgrounds_lock:
+        if entry and key in _BACKGROUNDS:
+            _BACKGROUNDS.move_to_end(key)
+            return _BACKGROUNDS[key]
+    frame = load_document(settings, evidence, "background")  # verified against the digest, or IntegrityError
+    if entry:
+        with _backgrounds_lock:
+            _BACKGROUNDS[key] = frame
+            while len(_BACKGROUNDS) > _BACKGROUNDS_MAX:
+                _BACKGROUNDS.popitem(last=False)
+    return frame
 
 
 def explain_version_row(settings: Settings, version, background: pd.DataFrame | None, row: dict[str, Any]) -> dict[str, Any]:

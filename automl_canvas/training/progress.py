@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["STAGE_WORDS", "TrainingProgress", "describe_progress"]
+__all__ = ["STAGE_WORDS", "TrainingProgress", "describe_progress", "models_tried"]
 
 #: stage -> (share of the bar reached when the stage starts, what it means in words)
 STAGE_WORDS: dict[str, tuple[float, str]] = {
@@ -58,7 +58,7 @@ def describe_progress(job, metric_label: str = "score") -> TrainingProgress:
             details.append(f"About {round(p['remaining_seconds'])} seconds of searching left.")
     finished = status in ("succeeded", "failed", "cancelled")
     if p.get("trials_done"):
-        details.append(f"{p['trials_done']} models tried{'' if finished else ' so far'}.")
+        details.append(models_tried(int(p["trials_done"]), finished))
     if p.get("best_score") is not None and status != "failed":
         learner = f" ({p['best_learner']})" if p.get("best_learner") else ""
         details.append(f"Best {metric_label}{' found' if finished else ' so far'}: {p['best_score']:.3f}{learner}.")
@@ -67,3 +67,8 @@ def describe_progress(job, metric_label: str = "score") -> TrainingProgress:
     if job.cancel_requested and status == "running":
         words = "Stopping (cancel requested)"
     return TrainingProgress(status, max(0.0, min(1.0, fraction)), words, details, list(p.get("search_curve") or []), finished)
+
+
+def models_tried(n: int, finished: bool) -> str:
+    """ "1 model tried." / "7 models tried so far." (the one wording, for the CLI and the apps)."""
+    return f"{n} model{'' if n == 1 else 's'} tried{'' if finished else ' so far'}."

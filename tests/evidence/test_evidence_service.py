@@ -109,6 +109,23 @@ def test_tampered_evidence_file_is_refused(settings, engine, analyst, loans_vers
         evidence.load_document(settings, perf, "detail")
 
 
+def test_background_rows_are_read_once_and_only_after_they_verify(settings, engine, analyst, loans_version):
+    with session_scope(engine) as s:
+        first = evidence.explanation_background(s, settings, analyst, loans_version)
+        again = evidence.explanation_background(s, settings, analyst, loans_version)
+    assert len(first) > 0 and again is first  # one read, hash and parse per stored file and store
+
+
+def test_tampered_background_rows_are_refused(settings, engine, analyst, loans_version):
+    with session_scope(engine) as s:
+        ev = evidence.get_evidence(s, analyst, loans_version, "explanations")
+    path = artifact_path(settings, ev.files["background"]["path"])
+    os.chmod(path, 0o644)
+    path.write_bytes(path.read_bytes()[:-8] + b"tampered")
+    with session_scope(engine) as s, pytest.raises(IntegrityError, match="does not match its recorded digest"):
+        evidence.explanation_background(s, settings, analyst, loans_version)
+
+
 def test_any_leaderboard_candidate_can_be_explained(settings, engine, analyst, loans_version):
     queued = evidence.submit_evidence(engine, settings, analyst, loans_version, candidate=2)
     run_queued_jobs(settings, engine)

@@ -84,6 +84,8 @@ def test_progress_in_words():
     assert view.finished and view.headline == "The build failed" and view.details[0] == "The target has one value."
     done = describe_progress(job("succeeded", stage="done", trials_done=5, best_score=0.857), "ROC AUC")
     assert done.fraction == 1.0 and done.details == ["5 models tried.", "Best ROC AUC found: 0.857."]
+    one = describe_progress(job("succeeded", stage="done", trials_done=1, best_score=0.84), "ROC AUC")
+    assert one.details[0] == "1 model tried."  # not "1 models tried."
 
 
 def test_retrain_request_keeps_the_recipe_and_applies_changes():

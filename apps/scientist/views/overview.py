@@ -99,7 +99,7 @@ def render(ctx: ReviewCtx) -> None:
     cv = v.cv_metrics or {}
     if cv.get("mean") is not None:
         c4.metric(f"{cv.get('folds', '?')}-fold CV {cv.get('metric', v.metric)}", f"{cv['mean']:.4f}",
-                  f"± {cv.get('std', 0):.4f}", delta_color="off")
+                  f"± {cv.get('std', 0):.4f} (std over folds)", delta_color="off", delta_arrow="off")
     else:
         c4.metric("Cross-validation", "not run")
     st.subheader("Holdout metrics")
