@@ -257,6 +257,18 @@ def _loads() -> dict[str, float | None]:
         return {"1min": None, "5min": None}
 
 
+def _code_version() -> dict[str, Any]:
+    """The commit the product code came from and whether the tree differed from it (so a line is traceable)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "automl_canvas"], cwd=root, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None}
+    return {"commit": commit, "automl_canvas_modified": bool(dirty)}
+
+
 def done_keys(path: Path) -> set[tuple]:
     """(dataset, n_folds, fold, system, budget) already scored in ``path``; errors are retried."""
     if not path.exists():
@@ -297,7 +309,7 @@ def run(args) -> int:
     append_jsonl(out, {
         "record": "run", "run_id": run_id, "started_at": run_id, "argv": sys.argv[1:], "budget": args.budget,
         "datasets": args.datasets, "folds": args.folds, "systems": args.systems, "machine": machine_info(),
-        "versions": library_versions(), "autogluon": autogluon, "note": SHARED_NOTE,
+        "versions": library_versions(), "autogluon": autogluon, "note": SHARED_NOTE, "code": _code_version(),
     })
     print(f"results -> {out}" + (f" (resuming: {len(done)} results already there)" if done else ""), flush=True)
     for name in args.datasets:
@@ -327,7 +339,7 @@ def run(args) -> int:
         for k, (tr, te) in enumerate(splits):
             for system in args.systems:
                 budget = args.budget if system != "hgb" else None
-                if (name, args.folds, k, system, budget) in done:
+                if (name, args.folds, k, system, budget) in done and system not in args.rerun:
                     print(f"{name} fold {k} {system:9s} already in {out.name}; skipped", flush=True)
                     continue
                 start = _loads()
@@ -697,6 +709,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)}")
     ap.add_argument("--autogluon-cpus", type=int, default=2, help="num_cpus for AutoGluon's fit (default 2)")
+    ap.add_argument("--rerun", default="", help="comma-separated systems to score again even where the file has them "
+                    "(after a fix: the latest line of a (dataset, fold, system) is the one summarised)")
     ap.add_argument("--out", type=Path, default=None, help="JSONL results file (default benchmarks/results/quality-<date>.jsonl)")
     ap.add_argument("--summarise", "--summarize", type=Path, metavar="FILE", help="write FILE's summary (same name, .md) and exit")
     args = ap.parse_args(argv)
@@ -706,6 +720,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args.datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
     args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    args.rerun = [s.strip() for s in args.rerun.split(",") if s.strip()]
     bad = set(args.systems) - set(SYSTEMS)
     if bad:
         ap.error(f"unknown system(s): {', '.join(sorted(bad))}")
