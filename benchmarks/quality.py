@@ -507,6 +507,16 @@ def summarise(path: Path) -> Path:
         extra["AutoGluon"] = (f"autogluon.tabular {', '.join(ag_versions) or '?'} (extras lightgbm, catboost, xgboost; "
                               f"no torch, so no neural-network models), presets=\"medium_quality\" (its default), "
                               f"time_limit = the budget, num_cpus={', '.join(ag_cpus) or '?'}, in `benchmarks/.venv-autogluon`")
+    machines = sorted({f"{(r.get('machine') or {}).get('nproc', '?')} cores, {(r.get('machine') or {}).get('cpu_model', '?')}"
+                       for r in runs})
+    if len(machines) > 1:
+        extra["Machines"] = ("the runs appended to this file ran on " + "; ".join(machines) + " (a session gets a new "
+                             "machine of the same size; each run line records its own); a system rerun with --rerun may have "
+                             "scored a fold on another machine than its rivals, which matters through the budget: a "
+                             "faster core fits more models in it")
+    codes = sorted({(r.get("code") or {}).get("commit") or "?" for r in runs})
+    if codes != ["?"]:
+        extra["Product code"] = "commit(s) " + ", ".join(c[:10] for c in codes) + " (per run line, with whether the tree was modified)"
     if len(budgets) > 1:
         extra["WARNING"] = "the file mixes runs with different budgets; each (dataset, fold, system) uses its latest line"
     md = header_lines("Quality benchmark: AutoML Canvas vs raw FLAML vs HistGradientBoosting default vs AutoGluon", extra)
