@@ -37,11 +37,16 @@ current() { [ -f "$(stamp "$1")" ] && [ "$(cat "$(stamp "$1")")" = "$(want "$1")
 if current "$profile" || { [ "$profile" = runtime ] && [ -f requirements/dev.txt ] && current dev; }; then
   exit 0
 fi
-echo "installing AutoML Canvas ($profile, pinned in requirements/$profile.txt) into .venv (first run takes a few minutes)..." >&2
+echo "installing AutoML Canvas ($profile, pinned in requirements/$profile.txt) into .venv (first run: under a minute with uv, a few with pip)..." >&2
 # uv's own pin and hashes, cut out of the dev lock (the requirement line and its "\"-continued hash lines).
 uv_pin() { awk '/^uv==/{on=1} on{print; if ($0 !~ /\\$/) exit}' requirements/dev.txt; }
-if [ "${PIP_ONLY:-}" != 1 ] && [ -n "$(uv_pin)" ] && { [ -x .venv/bin/uv ] || {
-     uv_pin > .venv/.uv-pin.txt && .venv/bin/python -m pip install -q --require-hashes -r .venv/.uv-pin.txt; }; }; then
+# uv in .venv, installed by pip from that pin if missing; false (use pip) with PIP_ONLY=1 or no pin in the lock.
+have_uv() {
+  [ "${PIP_ONLY:-}" != 1 ] && [ -n "$(uv_pin)" ] || return 1
+  [ -x .venv/bin/uv ] && return 0
+  uv_pin > .venv/.uv-pin.txt && .venv/bin/python -m pip install -q --require-hashes -r .venv/.uv-pin.txt
+}
+if have_uv; then
   .venv/bin/uv pip install -q --python .venv/bin/python --require-hashes -r "requirements/$profile.txt"
 else
   .venv/bin/python -m pip install -q --require-hashes -r "requirements/$profile.txt"
