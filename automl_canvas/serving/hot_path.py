@@ -16,8 +16,8 @@ frames).  :class:`ServingState` (one per API process) keeps
 
 The rules are the frame path's own functions (``require_predict``,
 ``check_serving_access``, ``check_records``), so both refuse the same input with
-the same error.  Anything the hot path does not cover (several records, explain,
-a learner without a fast scorer) returns None and the caller uses
+the same error.  Anything the hot path does not cover (several records, a learner
+without a fast scorer) returns None and the caller uses
 :func:`~automl_canvas.serving.service.predict_records`.
 """
 
@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+import pandas as pd
 from sqlalchemy.engine import Engine
 
 from ..auth.resources import NeedsLookup
@@ -41,7 +42,7 @@ from ..registry.records import check_records
 from ..registry.release import RELEASED_STATES
 from ..registry.service import load_model, version_threshold
 from ..serialization import json_safe
-from .service import check_serving_access, confidence_label, require_predict, serving_fields
+from .service import add_contributions, check_serving_access, confidence_label, require_predict, serving_fields
 
 __all__ = ["NeedsDatabase", "ServingState"]
 
@@ -158,8 +159,12 @@ class ServingState:
         except NeedsLookup:  # the caller's project membership decides: the frame path reads it
             return None
         needed = check_records(version.feature_schema, records, self.settings.predict_max_rows)
-        if explain or len(records) != 1:
+        if len(records) != 1:
             return None
+        if explain and len(records) > self.settings.predict_max_explained_rows:
+            return None  # the frame path refuses it, in its words
+        if explain and not io:
+            raise NeedsDatabase  # the contributions read the version's evidence: answered in a thread
         scorer = self.scorer(version, io=io)
         if scorer is None:
             return None
@@ -175,6 +180,9 @@ class ServingState:
         if logged:
             log.submit(prediction_rows(version_id, request_id, [record], [item], classes, "api",
                                        self.settings.monitoring_input_sample_rate))
+        if explain:  # scored above; only the contributions are left (the frame path's own function)
+            with session_scope(self.engine) as s:
+                add_contributions(s, self.settings, actor, version, pd.DataFrame([record], columns=needed), [item])
         answer = {"version_id": version_id, "task": version.task, "request_id": request_id, "logged": logged,
                   "predictions": [item]}
         if getattr(scorer.model, "threshold", None) is not None:

@@ -33,7 +33,7 @@ from ..registry.records import validate_records
 from ..registry.service import attach_predictions, load_model
 from ..serialization import json_safe
 
-__all__ = ["check_serving_access", "confidence_label", "predict_batch_file", "predict_records",
+__all__ = ["add_contributions", "check_serving_access", "confidence_label", "predict_batch_file", "predict_records",
            "require_predict", "score_and_log", "serving_fields"]
 
 _COLUMNS = (ModelVersion.id, ModelVersion.status, ModelVersion.task, ModelVersion.target, ModelVersion.artifact_path,
@@ -111,14 +111,23 @@ def predict_records(session: Session, settings: Settings, actor, version_id: int
         log.submit(prediction_rows(version_id, request_id, inputs, results, classes, "api",
                                    settings.monitoring_input_sample_rate))
     if explain:
-        background = explanation_background(session, settings, actor, version_id)
-        for item, rec in zip(results, frame.to_dict(orient="records")):
-            item["contributions"] = explain_version_row(settings, version, background, rec)["explanation"]
+        add_contributions(session, settings, actor, version, frame, results)
     answer = {"version_id": version_id, "task": version.task, "request_id": request_id, "logged": logged,
               "predictions": results}
     if getattr(model, "threshold", None) is not None:
         answer["decision_threshold"] = model.threshold  # binary: 'yes' when its probability is >= this
     return json_safe(answer)
+
+
+def add_contributions(session: Session, settings: Settings, actor, version, frame: pd.DataFrame,
+                      results: list[dict[str, Any]]) -> None:
+    """Each scored record's SHAP contributions, added to its result (``explain=true``).
+
+    One place for both the frame path and the hot path (which scores the record itself and only comes here,
+    in a thread, for the contributions): the row is not scored a second time."""
+    background = explanation_background(session, settings, actor, version.id)
+    for item, rec in zip(results, frame.to_dict(orient="records")):
+        item["contributions"] = explain_version_row(settings, version, background, rec, predict=False)["explanation"]
 
 
 def predict_batch_file(engine: Engine, settings: Settings, actor, version_id: int, path: Path,

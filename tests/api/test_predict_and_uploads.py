@@ -35,6 +35,24 @@ def test_predict_with_shap_contributions(client, world):
     assert contributions and contributions[0]["contributions"]
 
 
+def test_one_explained_record_is_scored_by_the_hot_path_and_answers_as_the_frame_path(client, world):
+    """explain=true with one record: the fast scorer scores it and only the contributions are computed in a
+    thread (the row is not scored twice); two records take the frame path.  Both answer the same for it."""
+    rec = records_for(client, world, world.approved_id, 1)[0]
+    url, headers = f"/api/v1/model-versions/{world.approved_id}/predict", world.headers("dee")
+    serving = client.app.state.canvas.serving
+    client.post(url, json={"records": [rec], "explain": True}, headers=headers)  # fills the caches
+    fast = serving.stats()["fast"]
+    hot = client.post(url, json={"records": [rec], "explain": True}, headers=headers)
+    assert hot.status_code == 200, hot.text
+    assert serving.stats()["fast"] == fast + 1
+    frame = client.post(url, json={"records": [rec, rec], "explain": True}, headers=headers)
+    assert frame.status_code == 200, frame.text
+    one, two = hot.json()["predictions"][0], frame.json()["predictions"][0]
+    assert one["contributions"] and one == two
+    assert hot.json()["decision_threshold"] == frame.json()["decision_threshold"]
+
+
 def test_predict_422_names_each_bad_field(client, world):
     good = records_for(client, world, world.approved_id, 2)
     numeric = next(k for k, v in good[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool))

@@ -171,6 +171,41 @@ def test_api_workers_default_to_one_per_core(world):
     assert api_workers(None, Settings(**{**world.settings.model_dump(), "api_workers": 2})) == 2
 
 
+def _busy_app(max_lag_ms: float, work_s: float):
+    """A toy app behind the real limiter whose one route holds the loop ``work_s`` seconds, as a one-record
+    prediction does (CPU-bound on the loop; an ``async def`` runs there, a plain ``def`` would go to a thread)."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from apps.api.metrics import ApiMetrics, InFlightLimit
+
+    async def busy(_request):
+        time.sleep(work_s)
+        return JSONResponse({"ok": True})
+
+    class _State:  # what ApiMetrics' scrape-time collector reads; not scraped here
+        serving = prediction_log = None
+
+    return InFlightLimit(Starlette(routes=[Route("/api/v1/x/predict", busy)]), limit=64, retry_after=1,
+                         metrics=ApiMetrics(_State()), prefix="/api/v1", max_lag_ms=max_lag_ms)
+
+
+async def _bursts(app, bursts: int, size: int, period_s: float) -> tuple[list[int], bool]:
+    """``bursts`` bursts of ``size`` requests, one every ``period_s``: their status codes, and whether the limiter's
+    standing-queue mode (the ``canvas_api_shedding`` gauge) was seen on."""
+    import asyncio
+
+    shedding_seen, tasks = False, []
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        for _ in range(bursts):
+            tasks += [asyncio.create_task(c.get("/api/v1/x/predict")) for _ in range(size)]
+            await asyncio.sleep(period_s)
+            shedding_seen |= app.metrics.shedding._value.get() == 1
+        answers = await asyncio.gather(*tasks)
+    return [r.status_code for r in answers], shedding_seen
+
+
 @pytest.mark.parametrize("max_lag_ms", [10.0, 0.0])
 def test_when_the_loop_is_behind_new_requests_are_answered_503_at_once(max_lag_ms):
     """The hot path scores on the loop without awaiting, so a saturated process has one request in flight and a
@@ -179,21 +214,7 @@ def test_when_the_loop_is_behind_new_requests_are_answered_503_at_once(max_lag_m
     once with Retry-After, not served late. With the lag limit off (0) every one waits and is served."""
     import asyncio
 
-    from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    from apps.api.metrics import ApiMetrics, InFlightLimit
-
-    async def busy(_request):  # async: it runs on the loop (a plain def would go to a thread)
-        time.sleep(0.03)  # CPU-bound work on the loop, as a one-record prediction is
-        return JSONResponse({"ok": True})
-
-    class _State:  # what ApiMetrics' scrape-time collector reads; not scraped here
-        serving = prediction_log = None
-
-    app = InFlightLimit(Starlette(routes=[Route("/api/v1/x/predict", busy)]), limit=64, retry_after=1,
-                        metrics=ApiMetrics(_State()), prefix="/api/v1", max_lag_ms=max_lag_ms)
+    app = _busy_app(max_lag_ms, 0.03)
 
     async def burst():
         transport = httpx.ASGITransport(app=app)
@@ -210,3 +231,22 @@ def test_when_the_loop_is_behind_new_requests_are_answered_503_at_once(max_lag_m
         assert app.metrics.rejected.labels("loop_lag")._value.get() == len(refused)
     else:
         assert codes == [200] * 10
+
+
+def test_a_spike_passes_but_a_standing_queue_gets_the_short_lag_limit():
+    """Measured: at 3x the peak the 40 ms limit served 40 ms of predictions per loop turn before refusing, so
+    answers came slower than requests and p99 reached 4.7 s. A spike — one burst of ten 2 ms requests, the
+    last waiting ~18 ms — is served whole under the 40 ms limit. A standing queue — such bursts every 15 ms
+    (20 ms of work each), so every heartbeat is late — switches the limiter to its 5 ms limit: the shedding
+    gauge goes on and requests are refused although no wait came near 40 ms."""
+    import asyncio
+
+    spike, spike_shedding = asyncio.run(_bursts(_busy_app(40.0, 0.002), bursts=1, size=10, period_s=0.0))
+    assert spike == [200] * 10 and not spike_shedding
+
+    app = _busy_app(40.0, 0.002)
+    codes, shedding = asyncio.run(_bursts(app, bursts=40, size=10, period_s=0.015))
+    assert shedding, "a standing queue of late heartbeats must switch on the short limit"
+    refused = codes.count(503)
+    assert refused > 0 and app.metrics.rejected.labels("loop_lag")._value.get() == refused
+    assert codes.count(200) > 0  # served as well as refused: the turn still does a few milliseconds of work

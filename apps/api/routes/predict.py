@@ -40,8 +40,9 @@ async def _cached_caller(request: Request, creds: Annotated[HTTPAuthorizationCre
 async def predict(version_id: Id, body: PredictIn, request: Request, actor: Annotated[object, Depends(_cached_caller)],
                   x_request_id: Annotated[str | None, Header(max_length=100)] = None):
     """One record: the process's cached version and fast scorer answer on the event loop (tens of microseconds,
-    no thread hop); a stale cache entry is refreshed in a thread; several records, explain=true or a learner
-    without a fast scorer take the frame path in a thread.  Same rules and answers either way."""
+    no thread hop); a stale cache entry is refreshed in a thread, and so are explain=true's contributions (the
+    record is still scored by the fast scorer); several records or a learner without a fast scorer take the frame
+    path in a thread.  Same rules and answers either way."""
     state = request.app.state.canvas
     request_id = body.request_id or x_request_id
     try:
