@@ -215,3 +215,29 @@ def open_page(driver, title: str) -> None:
 
     xpath = f"//a[@data-testid='stSidebarNavLink'][.//span[normalize-space(.)='{title}']]"
     WebDriverWait(driver, 30).until(ec.element_to_be_clickable(("xpath", xpath))).click()
+
+
+def follow_link(driver, title: str, marker: str, timeout: float = 60.0) -> None:
+    """Click the first link whose text contains ``title`` once it can be clicked, then wait for ``marker``.
+
+    Waited for, not looked up at once: after a sign-in (a full page load) the navigation draws a moment after
+    "Signed in as", and on a busy machine that moment is seconds.  A link re-drawn under the click is looked up
+    again."""
+    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    xpath = f"//a[contains(normalize-space(.), \"{title}\")]"
+
+    def clicked(d) -> bool:
+        try:
+            link = ec.element_to_be_clickable(("xpath", xpath))(d)
+            if not link:
+                return False
+            link.click()
+            return True
+        except (StaleElementReferenceException, ElementClickInterceptedException):
+            return False
+
+    WebDriverWait(driver, timeout).until(clicked)
+    wait_for_text(driver, marker, timeout=120)

@@ -17,16 +17,12 @@ from automl_canvas.models import Job
 from tests.monitoring_world import TARGET
 
 from .conftest import DEMO_PASSWORD
-from .harness import REPO, StreamlitServer, click_button, make_browser, screenshot, sign_in, wait_for_text, wait_until_drawn
+from .harness import REPO, follow_link, StreamlitServer, click_button, make_browser, screenshot, sign_in, wait_for_text, wait_until_drawn
 
 pytestmark = pytest.mark.e2e
 
 SHOTS = REPO / "docs" / "screenshots"
 
-
-def _nav(driver, title: str, marker: str) -> None:
-    driver.find_element("xpath", f"//a[contains(normalize-space(.), \"{title}\")]").click()
-    wait_for_text(driver, marker, timeout=120)
 
 
 def _drifted(fw) -> None:
@@ -56,7 +52,7 @@ def test_scientist_sees_the_drift_and_retrains_from_the_alert(flywheel, tmp_path
         driver.set_window_size(1400, 2200)
         sign_in(driver, servers[0].url, "sam", DEMO_PASSWORD)
         wait_for_text(driver, "Review queue", timeout=120)
-        _nav(driver, "Monitoring", "Needs attention")
+        follow_link(driver, "Monitoring", "Needs attention")
         wait_for_text(driver, "Inputs drifted")
         wait_for_text(driver, "Live quality dropped")
         wait_until_drawn(driver)  # charts draw after the script run ends
@@ -69,7 +65,7 @@ def test_scientist_sees_the_drift_and_retrains_from_the_alert(flywheel, tmp_path
 
         servers.append(StreamlitServer(REPO / "apps" / "analyst" / "app.py", fw.env(), tmp_path / "analyst.log"))
         sign_in(driver, servers[1].url, "ana", DEMO_PASSWORD)
-        _nav(driver, "Projects", "Who will test positive?")
+        follow_link(driver, "Projects", "Who will test positive?")
         wait_for_text(driver, "in use: Needs attention", timeout=120)
         wait_until_drawn(driver)
         screenshot(driver, SHOTS / "analyst-health.png")

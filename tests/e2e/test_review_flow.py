@@ -28,7 +28,7 @@ from ..helpers import job as get_job
 from ..helpers import run_queued_jobs
 from ..review_world import worker_settings
 from .conftest import DEMO_PASSWORD
-from .harness import REPO, click_button, fill_text, screenshot, sign_in, wait_for_text, wait_until_drawn
+from .harness import REPO, follow_link, click_button, fill_text, screenshot, sign_in, wait_for_text, wait_until_drawn
 
 pytestmark = pytest.mark.e2e
 
@@ -74,10 +74,6 @@ def _tab(driver, name: str, marker: str, shot: str | None = None) -> None:
     if shot:
         screenshot(driver, SHOTS / f"scientist-{shot}.png")
 
-
-def _nav(driver, title: str, marker: str) -> None:
-    driver.find_element("xpath", f"//a[contains(normalize-space(.), \"{title}\")]").click()
-    wait_for_text(driver, marker, timeout=120)
 
 
 def _comment(driver, label: str, text: str) -> None:
@@ -136,7 +132,7 @@ def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, 
                      responds_to_version_id=first)
 
     _idle(browser)
-    _nav(browser, "Review queue", "Review queue")
+    follow_link(browser, "Review queue", "Review queue")
     wait_for_text(browser, "policy: pass", timeout=120)  # the retrain is the only version waiting
     _idle(browser)
     click_button(browser, "Claim", timeout=90)
@@ -150,7 +146,7 @@ def test_scientist_blocks_requests_changes_then_approves_the_retrain(start_app, 
     wait_for_text(browser, f"Version #{second}: your approval is recorded.", timeout=120)
     _idle(browser)
     screenshot(browser, SHOTS / "scientist-decision-approved.png")
-    _nav(browser, "Deployed models", "Approved versions")
+    follow_link(browser, "Deployed models", "Approved versions")
     wait_for_text(browser, "running in: not deployed", timeout=120)
     _idle(browser)
     screenshot(browser, SHOTS / "scientist-deployed.png")
