@@ -167,6 +167,8 @@ def run_canvas(df: pd.DataFrame, name: str, target: str, task: str, tr, te, budg
             "search_best_learner": recipe["search"]["best_learner"],
             "search_trials": recipe["search"]["trials"],
             "search_wall_seconds": recipe["search"]["wall_seconds"],
+            "phase_seconds": recipe.get("phase_seconds"),
+            "delivered_model_fit_on": recipe.get("delivered_model_fit_on"),
             "internal_holdout_score": outcome.holdout_score,
             "internal_default_model_score": outcome.default_model_score,
             "internal_validation_score": outcome.validation_score,

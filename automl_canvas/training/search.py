@@ -67,17 +67,32 @@ class SearchResult:
     stopped_early: bool = False
     #: With Ray: the cluster, the concurrency and which processes ran the trials.
     ray: dict[str, Any] | None = None
+    #: True when the search ended before its budget to leave time for refitting its best model.
+    ended_for_refits: bool = False
+
+
+_AT_RE = re.compile(r"^\s*at ([0-9.]+)s,")
 
 
 class _ProgressHandler(logging.Handler):
-    """Reads FLAML's log lines into (trials done, best loss, best learner)."""
+    """Reads FLAML's log lines into (trials done, best loss, best learner), and ends the search early when told to.
 
-    def __init__(self, on_trial: Callable[[int, float | None, str | None], None]):
+    ``stop_if(best_fit_seconds, longest_trial_seconds)``, asked after every trial: True ends the search after
+    that trial, keeping FLAML's best model (its time budget is set to what it has used, so its own loop ends
+    as at any budget).  ``best_fit_seconds`` is what fitting the best configuration on all the search's
+    training rows is expected to take (FLAML's measured time for it, scaled from its sample to every row).
+    """
+
+    def __init__(self, on_trial: Callable[[int, float | None, str | None], None],
+                 stop_if: Callable[[float, float], bool] | None = None, automl: Any = None, rows: int = 0):
         super().__init__(logging.INFO)
         self.on_trial = on_trial
         self.trials = 0
         self.best_loss: float | None = None
         self.best_learner: str | None = None
+        self.stop_if, self.automl, self.rows = stop_if, automl, rows
+        self.last_at, self.longest = 0.0, 0.0
+        self.stopped_for_time = False
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -94,6 +109,21 @@ class _ProgressHandler(logging.Handler):
         if m:
             self.best_learner, self.best_loss = m.group(1), float(m.group(2))
             self.on_trial(self.trials, self.best_loss, self.best_learner)
+            at = _AT_RE.match(msg)
+            if at and self.stop_if is not None:
+                self._maybe_stop(float(at.group(1)))
+
+    def _maybe_stop(self, at: float) -> None:
+        self.longest, self.last_at = max(self.longest, at - self.last_at), at
+        # FLAML's own record of its best configuration (private: read defensively, no stop when it is missing)
+        state = getattr(self.automl, "_search_states", {}).get(getattr(self.automl, "_best_estimator", None))
+        seconds, sample = getattr(state, "time2eval_best", None), getattr(state, "sample_size", None)
+        if not isinstance(seconds, (int, float)) or not seconds > 0:
+            return
+        full = seconds * max(1.0, self.rows / sample) if isinstance(sample, int) and sample > 0 else seconds
+        if self.stop_if(full, self.longest):
+            self.automl._state.time_budget = 0  # FLAML has no stop call; its loop ends on this
+            self.stopped_for_time = True
 
 
 def _ray_recorder(on_trial: Callable[[int, float | None, str | None], None]):
@@ -160,6 +190,7 @@ def run_search(
     concurrent_trials: int = 1,
     max_iter: int | None = None,
     starting_points: dict[str, dict[str, Any]] | None = None,
+    stop_if: Callable[[float, float], bool] | None = None,
 ) -> SearchResult:
     """Search for the best (learner, config); ``time_budget`` in seconds.
 
@@ -167,6 +198,9 @@ def run_search(
     the learners taken in turn (FLAML's "roundrobin": its default choice weighs
     measured trial times, so a busy machine would change which trials run), and
     the time budget is only a safety cap.  Same data and seed, same trials.
+
+    ``stop_if``: see :class:`_ProgressHandler` (the trainer ends a search whose best model could no longer be
+    refit inside the job's promise); not used with Ray.
     """
     from flaml import AutoML
 
@@ -183,14 +217,14 @@ def run_search(
                     "n_concurrent_trials": max(1, concurrent_trials), "hpo_method": "cfo"}
 
     flaml_logger = logging.getLogger("flaml.automl.logger")
-    handler = _ProgressHandler(on_trial)
+    automl = AutoML()
+    handler = _ProgressHandler(on_trial, None if ray_address else stop_if, automl, len(X_train))
     # FLAML prints every log line to stdout by itself; the worker log wants our
     # progress, not hundreds of trial lines, so its console handlers rest meanwhile.
     resting = [h for h in flaml_logger.handlers if isinstance(h, logging.StreamHandler)]
     for h in resting:
         flaml_logger.removeHandler(h)
     flaml_logger.addHandler(handler)
-    automl = AutoML()
     from .flaml_learners import LEARNER_CLASSES
 
     for name, cls in LEARNER_CLASSES.items():
@@ -264,6 +298,7 @@ def run_search(
         wall_seconds=time.monotonic() - started,
         model=automl,
         ray=ray_info,
+        ended_for_refits=handler.stopped_for_time,
     )
 
 

@@ -42,9 +42,11 @@ from .phases import (
     Clock,
     candidate_rows,
     fit_portfolio,
+    full_refit_seconds,
     hurried_choice,
     jsonable,
     operating_point,
+    refits_stop_rule,
     report,
     reserve,
     score_of,
@@ -175,7 +177,9 @@ def train(
     # chance), so every candidate is judged on the same cross-validation folds of
     # the train+validation rows (the "search folds"); on larger data, on the
     # validation rows.
+    clock.mark("preparing data")
     use_cv = len(rows.fit_idx) <= cv_max_rows
+    stop_if = None  # the large-table search's rule (below); the cross-validated path reserves its time up front
     splitter = make_splitter(task, y_fit, cv_folds, spec.seed) if use_cv else None
     progress(stage="baseline and default model")
     ev: FoldEvidence | None = None
@@ -194,16 +198,20 @@ def train(
         if clock.repeatable:
             search_budget = max(search_budget, clock.left())  # the trial count bounds it; the time is a safety cap
     else:
+        fit_started = time.monotonic()
         default_val = make_default_model(task, spec.seed).fit(X_tr, y_tr)
+        stop_if = refits_stop_rule(clock, len(y_tr), len(y_fit), len(y), time.monotonic() - fit_started, refit_full)
         default_val_score = score_of(task, metric, default_val, X_val, y_val)
         entries = []  # large tables: the zero-shot configurations only seed the search
         search_budget = max(MIN_SEARCH_SHARE * clock.budget, clock.left() * 0.85)
     starts = starting_points(portfolio(task, X_fit, y_fit, allowed) if (portfolio_first and not use_cv) else entries)
 
+    clock.mark("default model and portfolio")
     progress(stage="searching", trials_done=0, best_score=None, budget_seconds=round(search_budget, 1))
     result = search(task, metric, spec, X_fit if use_cv else X_tr, y_fit if use_cv else y_tr, None if use_cv else X_val,
                     None if use_cv else y_val, splitter, search_budget, n_jobs, allowed, starts, progress,
-                    ray_address, concurrent_trials)
+                    ray_address, concurrent_trials, stop_if=stop_if)
+    clock.mark("search")
     progress(stage="choosing the model", trials_done=len(result.trials), remaining_seconds=0)
     hurry = wrap_up_requested()
     chosen_oof, fresh_info, kind = None, None, "default"
@@ -263,10 +271,14 @@ def train(
                       "message": f"The delivered model is a weighted ensemble of {len(config['members'])} models: {parts}. "
                       "It beat the best single model and the default model on fresh cross-validation folds."})
 
+    clock.mark("choosing")
     progress(stage="refitting the chosen model")
+    fit_started = time.monotonic()
     final = fit_estimator(task, learner, config, spec.seed, n_jobs, X_fit, y_fit)
+    final_seconds = time.monotonic() - fit_started
     baseline = make_baseline(task).fit(X_fit, y_fit)
-    default_final = make_default_model(task, spec.seed).fit(X_fit, y_fit)
+    # the default model delivered: its train+validation fit is the one just made (same recipe, same seed)
+    default_final = final if learner == DEFAULT_LEARNER else make_default_model(task, spec.seed).fit(X_fit, y_fit)
     model_report = report(task, final, X_ho, y_ho)
     point = None
     if task == "binary":
@@ -280,8 +292,17 @@ def train(
         "default_model": report(task, default_final, X_ho, y_ho),
     }
     delivered = final
+    clock.mark("holdout fit")
     if refit_full and wrap_up_requested():
         refit_full = False  # asked to finish: deliver the train+validation fit that the holdout scored
+    if refit_full and not clock.fits(full_refit_seconds(final_seconds, len(y_fit), len(y))):
+        # the all-rows fit would end past the job's promise (budget + 10 % + 5 s): the train+validation fit the
+        # holdout scored is as good a model, on a fifth fewer rows, and the analyst gets it on time
+        refit_full = False
+        notes.append({"severity": "info", "kind": "full_refit_skipped",
+                      "message": f"The delivered model is the one fitted on the train and validation rows: refitting it "
+                      f"on every row (about {full_refit_seconds(final_seconds, len(y_fit), len(y)):.0f} s) would have "
+                      "run past the time budget. A longer budget refits it on every row."})
     if refit_full:
         # Evaluated on the holdout, the recipe is now refit on every labelled row
         # (as FLAML's retrain_full does): the holdout numbers are a slightly
@@ -293,6 +314,7 @@ def train(
         # already sees the shuffled rows of the split.
         order = np.random.default_rng(spec.seed).permutation(len(y))
         delivered = fit_estimator(task, learner, config, spec.seed, n_jobs, X.iloc[order], y[order])
+        clock.mark("final refit")
     board = leaderboard(result.trials, metric, others, learner, config)
     model = CanvasModel(task=task, target=spec.target, learner=learner, preprocessor=pre, estimator=delivered, classes=rows.classes,
                         threshold=None if point is None else point["threshold"])
@@ -313,9 +335,11 @@ def train(
         "portfolio": [{"learner": e.learner, "source": e.source} for e in entries],
         "search": {"trials": len(result.trials), "wall_seconds": round(result.wall_seconds, 2), "best_learner": result.best_learner,
                    "budget_seconds": round(search_budget, 2),
-                   "stopped_early": result.stopped_early, "wrapped_up": hurry, **({"ray": result.ray} if result.ray else {})},
+                   "stopped_early": result.stopped_early, "wrapped_up": hurry,
+                   "ended_to_leave_time_for_refits": result.ended_for_refits, **({"ray": result.ray} if result.ray else {})},
         **({"fresh_folds": fresh_info} if fresh_info else {}),
         "training_seconds": round(clock.elapsed(), 2),
+        "phase_seconds": clock.phases(),
         "libraries": library_versions(),
     }
     schema = {

@@ -56,3 +56,50 @@ def test_a_short_budget_skips_the_portfolio_and_says_so():
     assert fit_portfolio(ev, entries, Clock(0.0), default.seconds, notes) == []
     assert [n["kind"] for n in notes] == ["portfolio_skipped"]
     assert "lgbm, lrl1" in notes[0]["message"] and "a longer budget tries them" in notes[0]["message"]
+
+
+def test_the_clock_says_what_still_fits_and_where_the_time_went():
+    import time
+
+    from automl_canvas.training.phases import Clock, full_refit_seconds
+
+    clock = Clock(10.0)
+    assert clock.fits(5.0) and not clock.fits(20.0)  # the promise: 10 s + 10 % + 5 s
+    clock.started -= 30.0  # a build already past its promise: nothing more fits
+    assert not clock.fits(0.1)
+    assert Clock(0.0, repeatable=True).fits(1e9)  # a trial-bounded build is never cut for time
+    clock.mark("search")
+    clock.mark("refits")
+    phases = clock.phases()
+    assert list(phases) == ["search", "refits"] and phases["search"] >= 30.0 and 0 <= phases["refits"] < 1.0
+    assert time.monotonic() - clock.started >= sum(phases.values()) - 1e-6
+    # the all-rows refit is planned from the measured train+validation fit, scaled by rows
+    assert full_refit_seconds(8.0, 800, 1000) == pytest.approx(10.0)
+
+
+def test_the_large_table_search_ends_when_told_and_keeps_its_best_model():
+    """The large-table stop rule ends FLAML's search after a trial (its time budget set to what it used):
+    the model it found is kept, unlike a wrap-up, and the recipe can say why it ended early."""
+    import tempfile
+    from pathlib import Path
+
+    from automl_canvas.training.preprocess import TabularPreprocessor
+    from automl_canvas.training.search import run_search
+
+    df = additive_table(n=600)
+    spec = _spec(df, budget=30)
+    X = TabularPreprocessor(spec.plan).fit(df).transform(df)
+    y = (df["bought"] == "yes").to_numpy(int)
+    asked: list[tuple[float, float]] = []
+
+    def stop_if(best_fit_seconds: float, longest_trial_seconds: float) -> bool:
+        asked.append((best_fit_seconds, longest_trial_seconds))
+        return len(asked) >= 2
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = run_search(X.iloc[:400], y[:400], X.iloc[400:], y[400:], task="binary", metric="roc_auc", time_budget=30,
+                         seed=0, n_jobs=1, log_path=Path(tmp) / "log.jsonl", learners=("lgbm",), stop_if=stop_if)
+    assert len(asked) == 2 and all(b > 0 and t >= 0 for b, t in asked)
+    assert out.ended_for_refits and not out.stopped_early
+    assert len(out.trials) == 2  # a 30 s budget on 400 rows would have run hundreds
+    assert out.model is not None and out.model.predict_proba(X.iloc[400:]).shape == (200, 2)
