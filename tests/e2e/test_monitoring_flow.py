@@ -17,7 +17,17 @@ from automl_canvas.models import Job
 from tests.monitoring_world import TARGET
 
 from .conftest import DEMO_PASSWORD
-from .harness import REPO, follow_link, StreamlitServer, click_button, make_browser, screenshot, sign_in, wait_for_text, wait_until_drawn
+from .harness import (
+    REPO,
+    StreamlitServer,
+    click_button,
+    follow_link,
+    make_browser,
+    screenshot,
+    sign_in,
+    wait_for_text,
+    wait_until_drawn,
+)
 
 pytestmark = pytest.mark.e2e
 

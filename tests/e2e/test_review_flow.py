@@ -28,7 +28,7 @@ from ..helpers import job as get_job
 from ..helpers import run_queued_jobs
 from ..review_world import worker_settings
 from .conftest import DEMO_PASSWORD
-from .harness import REPO, follow_link, click_button, fill_text, screenshot, sign_in, wait_for_text, wait_until_drawn
+from .harness import REPO, click_button, fill_text, follow_link, screenshot, sign_in, wait_for_text, wait_until_drawn
 
 pytestmark = pytest.mark.e2e
 
