@@ -47,17 +47,11 @@ have_uv() {
   uv_pin > .venv/.uv-pin.txt && .venv/bin/python -m pip install -q --require-hashes -r .venv/.uv-pin.txt
 }
 if have_uv; then
-  # --compile-bytecode: pip writes .pyc files at install, uv does not; where PYTHONDONTWRITEBYTECODE is set (as on
-  # CI machines) every process would then compile pandas, scikit-learn, FLAML... from source at every start:
-  # 18 s instead of 6 s to import the training stack on a busy 2-core machine, paid by every job process, worker,
-  # app server and CLI call.
-  .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python --require-hashes -r "requirements/$profile.txt"
+  .venv/bin/uv pip install -q --python .venv/bin/python --require-hashes -r "requirements/$profile.txt"
 else
   .venv/bin/python -m pip install -q --require-hashes -r "requirements/$profile.txt"
 fi
 # The project itself, editable, with nothing more: every dependency came from the lock above.
 .venv/bin/python -m pip install -q --no-deps -e .
-# The project's own modules are read from the work tree: compile them too (a stale .pyc is re-checked by mtime).
-.venv/bin/python -m compileall -q automl_canvas apps >/dev/null || true
 want "$profile" > "$(stamp "$profile")"
 rm -f .venv/.canvas-installed  # the stamp of earlier releases (one hash of pyproject.toml)
