@@ -55,7 +55,13 @@ then
   # paths. Everything else ran in the SQLite pass and gains nothing from a second database.
   echo "== the db tests on PostgreSQL (the rest ran in the SQLite pass)" >&2
   status=0
-  pytest --db postgresql "$@" || status=$?
+  # Given no arguments, only the files that hold db tests are collected (a marker on the test, its class or its
+  # module; tests/conftest.py adds db to postgres): collecting all of them cost each worker half a minute.
+  targets=()
+  if [ "$#" -eq 0 ]; then
+    mapfile -t targets < <(grep -rlE --include='test_*.py' 'mark\.(db|postgres)\b' tests | sort)
+  fi
+  pytest --db postgresql "${targets[@]}" "$@" || status=$?
   # 5: the selected files hold no db test (e.g. `scripts/test.sh tests/datasets`): nothing to run there.
   if [ "$status" -ne 0 ] && [ "$status" -ne 5 ]; then
     exit "$status"
