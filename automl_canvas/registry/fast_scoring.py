@@ -89,10 +89,23 @@ def _lightgbm(inner, classification: bool) -> Predictor:
     return lambda X: booster.predict(X)
 
 
+def _xgb_inplace(inner, kind: str) -> Predictor:
+    """What XGBoost's scikit-learn ``predict`` runs on a numpy row (its booster's ``inplace_predict`` over the same
+    trees: every tree, or up to the best iteration of an early-stopped model), without the wrapper's per-call
+    global-configuration context, which was most of a one-row call."""
+    booster, rng, missing = inner.get_booster(), inner._get_iteration_range(None), inner.missing
+    return lambda X: booster.inplace_predict(X, iteration_range=rng, predict_type=kind, missing=missing,
+                                             validate_features=False)
+
+
 def _xgboost(inner, classification: bool) -> Predictor:
-    if classification:
-        return lambda X: inner.predict_proba(X, validate_features=False)
-    return lambda X: inner.predict(X, validate_features=False)
+    value = _xgb_inplace(inner, "value")
+    if not classification:
+        return value
+    if getattr(inner, "n_classes_", 2) > 2:
+        return value  # the class probabilities, as predict_proba returns them
+    # binary: predict_proba's two columns, computed in the booster's own float32 as it does
+    return lambda X: (lambda p: np.vstack((1 - p, p)).transpose())(value(X))
 
 
 def _forest(inner, classification: bool) -> Predictor:
@@ -167,7 +180,8 @@ def _margin(task: str, learner: str, est, pre) -> Predictor | None:
         booster = inner.booster_
         return lambda X: as_columns(booster.predict(X, raw_score=True), task)
     if module.startswith("xgboost") and name == "XGBClassifier":
-        return lambda X: as_columns(inner.predict(X, output_margin=True, validate_features=False), task)
+        margin = _xgb_inplace(inner, "margin")
+        return lambda X: as_columns(margin(X), task)
     if module.startswith("sklearn.ensemble") and name == "HistGradientBoostingClassifier":
         raw = _hgb_raw(inner, pre)
         return None if raw is None else (lambda X: as_columns(raw(X), task))
