@@ -295,14 +295,15 @@ def train(
     clock.mark("holdout fit")
     if refit_full and wrap_up_requested():
         refit_full = False  # asked to finish: deliver the train+validation fit that the holdout scored
-    if refit_full and not clock.fits(full_refit_seconds(final_seconds, len(y_fit), len(y))):
+    refit_seconds = full_refit_seconds(final_seconds, len(y_fit), len(y))
+    if refit_full and not clock.fits(refit_seconds):
         # the all-rows fit would end past the job's promise (budget + 10 % + 5 s): the train+validation fit the
         # holdout scored is as good a model, on a fifth fewer rows, and the analyst gets it on time
         refit_full = False
         notes.append({"severity": "info", "kind": "full_refit_skipped",
                       "message": f"The delivered model is the one fitted on the train and validation rows: refitting it "
-                      f"on every row (about {full_refit_seconds(final_seconds, len(y_fit), len(y)):.0f} s) would have "
-                      "run past the time budget. A longer budget refits it on every row."})
+                      f"on every row (about {refit_seconds:.0f} s) would have run past the time budget. A longer "
+                      "budget refits it on every row."})
     if refit_full:
         # Evaluated on the holdout, the recipe is now refit on every labelled row
         # (as FLAML's retrain_full does): the holdout numbers are a slightly
