@@ -145,7 +145,7 @@ def run_autogluon(train_df, test_df, label: str, task: str, budget: float, *, nu
         (d / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
         # The same thread policy the product sets in its job children: on a shared machine
         # spinning OpenMP threads would slow AutoGluon's boosters for reasons that are not its own.
-        env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+        env = {**os.environ, "GOMP_SPINCOUNT": "10000"}
         t0 = time.perf_counter()
         try:
             proc = subprocess.run([str(venv_python(venv)), str(Path(__file__).resolve()), str(d / "spec.json")],
@@ -159,7 +159,7 @@ def run_autogluon(train_df, test_df, label: str, task: str, budget: float, *, nu
             raise RuntimeError(f"the AutoGluon runner exited {proc.returncode}:\n{tail}")
         result = json.loads(Path(spec["out"]).read_text(encoding="utf-8"))
     result["process_wall_seconds"] = wall
-    result["thread_env"] = {"OMP_WAIT_POLICY": "PASSIVE"}
+    result["thread_env"] = {"GOMP_SPINCOUNT": "10000"}
     return result
 
 

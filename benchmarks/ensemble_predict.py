@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 # The thread policy the API process runs with (cli/serve.py): set before any learner loads its OpenMP runtime.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 import json
 import statistics

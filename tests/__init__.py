@@ -8,6 +8,8 @@ product's own thread policy take these variables out of the environment they giv
 
 import os
 
+from automl_canvas.threads import set_wait_policy
+
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+set_wait_policy()

@@ -20,6 +20,7 @@ import pytest
 
 from automl_canvas.db import session_scope
 from automl_canvas.jobs import queue
+from automl_canvas.threads import WAIT_POLICY
 
 from .conftest import REPO
 from .helpers import job, process_alive, wait_for
@@ -35,7 +36,7 @@ if sys.argv[-1:] == ["--multiprocessing-fork"] and os.environ.get("CANVAS_TEST_T
             if name == "numpy":
                 sys.meta_path.remove(self)
                 with open(os.environ["CANVAS_TEST_THREADS_MARK"] + "." + str(os.getpid()), "w") as f:
-                    json.dump({k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}, f)
+                    json.dump({k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "GOMP_SPINCOUNT")}, f)
             return None
     sys.meta_path.insert(0, _Note())
 '''
@@ -90,7 +91,9 @@ def worker(settings, tmp_path):
     procs: list[subprocess.Popen] = []
 
     def start(**extra_env) -> subprocess.Popen:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO)]),
+        # without the thread variables tests/__init__.py sets: the worker's job processes must set them themselves
+        inherited = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", *WAIT_POLICY)}
+        env = {**inherited, "PYTHONPATH": os.pathsep.join([str(site), str(REPO)]),
                "AUTOML_CANVAS_HOME": str(settings.home), "AUTOML_CANVAS_DATABASE_URL": settings.database_url,
                "AUTOML_CANVAS_JOB_LEASE_SECONDS": "10", "AUTOML_CANVAS_JOB_HEARTBEAT_SECONDS": "0.5",
                "AUTOML_CANVAS_JOB_POLL_SECONDS": "0.1", "AUTOML_CANVAS_N_JOBS": "1",
@@ -116,7 +119,7 @@ def test_an_idle_worker_waits_with_an_imported_process_that_runs_one_job(setting
     maps = Path(f"/proc/{first}/maps").read_text()
     assert "pandas/_libs" in maps and "sklearn" in maps and "lib_lightgbm" in maps  # imported before the claim
     # the thread policy was in place when numpy (and then OpenMP) loaded: they read it only then
-    assert json.loads((tmp_path / f"threads.{first}").read_text()) == {"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+    assert json.loads((tmp_path / f"threads.{first}").read_text()) == {"OMP_NUM_THREADS": "1", **WAIT_POLICY}
     cpu = _cpu_seconds(first)
     time.sleep(2.0)  # the observation: what a waiting process costs over two seconds
     assert _cpu_seconds(first) - cpu <= 0.05

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..threads import set_wait_policy
 from ._common import State, friendly
 from .system import init
 from .workers import worker_process
@@ -33,7 +34,6 @@ APPS = {"analyst": "apps/analyst/app.py", "scientist": "apps/scientist/app.py"}
 
 def api_workers(workers: int | None, settings: Settings) -> int:
     """Processes to serve the API with: the option, else the setting, else one per CPU core."""
-    import os
 
     n = workers if workers is not None else settings.api_workers
     return n if n and n > 0 else (os.cpu_count() or 1)
@@ -45,12 +45,13 @@ def serve_api(host: str | None = None, port: int | None = None, workers: int | N
     With several workers uvicorn starts that many processes on one socket; each builds its own app
     (factory), so each has its own caches, prediction-log writer and in-flight limit.
 
-    Idle OpenMP threads sleep instead of spinning (set before any learner loads, and inherited by
-    uvicorn's worker processes): an ensemble calls LightGBM, XGBoost and scikit-learn in turn, and their
-    spinning thread pools made one single-record prediction 7x slower on a busy 2-core machine
-    (benchmarks/ensemble_predict.py), as they slow training jobs (runner/execute.py sets the same).
+    Idle OpenMP threads spin briefly, then sleep (set before any learner loads, and inherited by
+    uvicorn's worker processes; ``automl_canvas/threads.py`` says why): an ensemble calls LightGBM, XGBoost
+    and scikit-learn in turn, and their spinning thread pools made one single-record prediction 7x slower
+    on a busy 2-core machine (benchmarks/ensemble_predict.py), as they slow training jobs (the job
+    processes set the same).
     """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    set_wait_policy()
     import uvicorn
 
     from ..config import get_settings

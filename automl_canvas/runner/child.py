@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 
+from ..threads import set_wait_policy
 from .process_name import name_process
 
 __all__ = ["THREAD_VARS", "child_main", "die_with_parent", "ignore_stop_signals", "limit_threads"]
@@ -85,7 +86,7 @@ def limit_threads(n_jobs: int) -> None:
     machine run several times slower.
 
     Set here, before numpy or scikit-learn load, because that is when they are
-    read: OpenMP (libgomp) reads ``OMP_NUM_THREADS`` and ``OMP_WAIT_POLICY`` once,
+    read: OpenMP (libgomp) reads ``OMP_NUM_THREADS`` and its wait policy once,
     as the library loads, and OpenBLAS its variable likewise.  threadpoolctl can
     lower a pool's size later (``run_job_inline`` does, as a second line) but
     cannot change the wait policy at all, so a warm process, which has loaded
@@ -97,9 +98,9 @@ def limit_threads(n_jobs: int) -> None:
     if n_jobs > 0:
         for var in THREAD_VARS:
             os.environ[var] = str(n_jobs)
-    # Idle OpenMP threads sleep instead of spinning: on a loaded machine spinning threads made
-    # HistGradientBoosting 80x slower (threads burn the cores their siblings wait for).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Idle OpenMP threads spin briefly, then sleep (threads.py says why: neither burning the cores their
+    # siblings wait for on a busy machine, nor paying a wake-up at every parallel region on a quiet one).
+    set_wait_policy()
 
 
 def child_main(settings_args: dict, job: dict | None, worker_id: str, parent_pid: int, ready=None,

@@ -31,7 +31,7 @@ What a warm process keeps from the cold one (``child.py``, ``execute.py``, ``wor
   parent check) and ignore the stop signals, before any import; the pipe adds a
   third line: the worker's end closes when the worker dies and the waiting
   process reads end of file and exits;
-- the thread policy (``OMP_NUM_THREADS`` and friends, ``OMP_WAIT_POLICY=PASSIVE``)
+- the thread policy (``OMP_NUM_THREADS`` and friends, ``threads.WAIT_POLICY``)
   is set before numpy or scikit-learn load, because OpenMP and OpenBLAS read it
   only then (``child.limit_threads``); a worker's thread settings are the same
   for every job it runs, and a warm process is handed a job only under the
