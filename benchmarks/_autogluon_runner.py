@@ -145,7 +145,9 @@ def run_autogluon(train_df, test_df, label: str, task: str, budget: float, *, nu
         (d / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
         # The same thread policy the product sets in its job children: on a shared machine
         # spinning OpenMP threads would slow AutoGluon's boosters for reasons that are not its own.
-        env = {**os.environ, "GOMP_SPINCOUNT": "10000"}
+        from automl_canvas.threads import WAIT_POLICY  # here: the runner's own process (below) has no automl_canvas
+
+        env = {**os.environ, **WAIT_POLICY}
         t0 = time.perf_counter()
         try:
             proc = subprocess.run([str(venv_python(venv)), str(Path(__file__).resolve()), str(d / "spec.json")],
@@ -159,7 +161,7 @@ def run_autogluon(train_df, test_df, label: str, task: str, budget: float, *, nu
             raise RuntimeError(f"the AutoGluon runner exited {proc.returncode}:\n{tail}")
         result = json.loads(Path(spec["out"]).read_text(encoding="utf-8"))
     result["process_wall_seconds"] = wall
-    result["thread_env"] = {"GOMP_SPINCOUNT": "10000"}
+    result["thread_env"] = dict(WAIT_POLICY)
     return result
 
 

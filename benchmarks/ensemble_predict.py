@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 
+from automl_canvas.threads import WAIT_POLICY
+
 # The thread policy the API process runs with (cli/serve.py): set before any learner loads its OpenMP runtime.
-os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+os.environ.update({**WAIT_POLICY, **os.environ})  # values already set win
 
 import json
 import statistics

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("GOMP_SPINCOUNT", "10000")  # as quality.py and the product's job children
+from automl_canvas.threads import WAIT_POLICY
+
+os.environ.update({**WAIT_POLICY, **os.environ})  # as quality.py and the job processes; values already set win
 
 import argparse
 import subprocess
@@ -36,7 +38,7 @@ from quality import AMLB_METRIC, folds, manifest, raw_frame, run_canvas, task_of
 #: tree SHAP of a LightGBM model on 2,000 rows, over and over, until it is stopped.
 STAND_IN = """
 import os, sys
-os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", GOMP_SPINCOUNT="10000")
+os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")  # the wait policy: inherited
 sys.path.insert(0, sys.argv[1])
 from automl_canvas.runner.lanes import lower_priority
 lower_priority()

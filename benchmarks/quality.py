@@ -37,9 +37,11 @@ from __future__ import annotations
 
 import os
 
+from automl_canvas.threads import WAIT_POLICY
+
 # Every system runs under the thread policy the product's job children use (automl_canvas/threads.py), set
 # before numpy and the learners load their OpenMP runtimes.
-os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+os.environ.update({**WAIT_POLICY, **os.environ})  # values already set win
 
 import argparse
 import csv
@@ -678,7 +680,7 @@ def summarise(path: Path) -> Path:
         "datasets. telco_churn and california_housing have no AMLB score (the AMLB 'churn' task is a different dataset). "
         "wine_quality here has an extra `color` column. blood_transfusion, kc1 and credit-g have fold standard deviations "
         "of 0.03–0.05 AUC in AMLB, larger than the gaps between frameworks. AutoGluon gets the same frame as raw FLAML "
-        "(`pd.read_csv`, text as `category`) and runs with `GOMP_SPINCOUNT=10000`, the thread policy the product "
+        "(`pd.read_csv`, text as `category`) and runs with `" + " ".join(f"{k}={v}" for k, v in WAIT_POLICY.items()) + "`, the thread policy the product "
         "sets in its own job children.",
         "",
         "## Wall time and chosen learners",
