@@ -40,15 +40,22 @@ def answers_of(profile: dict, target: str) -> tuple[str | None, str | None]:
     return (values[-1], values[0]) if len(values) == 2 else (None, None)
 
 
-def _details(job, metric: str, label: str, profile: dict, finished: bool) -> list[str]:
+def _details(job, metric: str, label: str, profile: dict, finished: bool, version=None) -> list[str]:
+    """The lines under the bar. Once the build made a model (``version``), they count every model compared
+    (the standard model, the strong starting models, the search's trials, a combination) and give the delivered
+    model's score on the rows it never saw, as the Results page does; while it runs, the search's own count and best."""
     p = dict(job.progress or {})
+    pos, neg = answers_of(profile, job.payload["resolved"].get("target", ""))
+    if version is not None and finished:
+        n = len(version.leaderboard or []) or int(p.get("trials_done") or 1)
+        return [f"{n} model{'' if n == 1 else 's'} compared.",
+                best_so_far_in_words(metric, label, float(version.holdout_score), True, pos, neg, tested=True)]
     out = []
     if not finished and p.get("stage") == "searching" and p.get("remaining_seconds") is not None:
         out.append(f"About {round(p['remaining_seconds'])} seconds of searching left.")
     if p.get("trials_done"):
         out.append(models_tried(int(p["trials_done"]), finished))
     if p.get("best_score") is not None and str(job.status) != "failed":
-        pos, neg = answers_of(profile, job.payload["resolved"].get("target", ""))
         out.append(best_so_far_in_words(metric, label, float(p["best_score"]), finished, pos, neg))
     return out
 
@@ -84,6 +91,7 @@ def render_build(job, me, engine, settings, profile: dict, state_key: str) -> bo
     metric = resolved["metric"]
     label = resolve_metric(resolved["task"], metric).label
     view = describe_progress(job, label)
+    version = None
     st.subheader("Progress")
     budget = (job.progress or {}).get("budget_seconds") or resolved.get("budget_seconds")
     if view.state == "failed":
@@ -109,7 +117,7 @@ def render_build(job, me, engine, settings, profile: dict, state_key: str) -> bo
             st.success(f"**Done.** Model {job.result.get('version')} is ready.", icon=":material/check_circle:")
     else:
         st.progress(view.fraction, text=f"{view.headline}...")
-    for line in _details(job, metric, label, profile, view.finished):
+    for line in _details(job, metric, label, profile, view.finished, version):
         st.write(line)
     _curve(view, label)
     return view.finished

@@ -348,16 +348,22 @@ def metric_in_words(name: str, label: str, positive: str | None = None, negative
 
 
 def best_so_far_in_words(metric: str, label: str, score: float, finished: bool = False,
-                         positive: str | None = None, negative: str | None = None) -> str:
-    """The search's best score as a sentence ("Best model so far: ranks ... 80 times in 100"), not "Best ROC AUC 0.797"."""
-    head = "Best model found" if finished else "Best model so far"
+                         positive: str | None = None, negative: str | None = None, *, tested: bool = False) -> str:
+    """The search's best score as a sentence ("Best model so far: ranks ... 80 times in 100"), not "Best ROC AUC 0.797".
+
+    ``tested=True``: ``score`` is the delivered model's holdout score, the number the Results page shows; a
+    finished build says that one, so the Build page and Results never show two different "times in 100"
+    for the same model (the search's own score is measured on other rows).
+    """
+    head = ("The delivered model, on rows it never saw while it was built" if tested
+            else "Best model found" if finished else "Best model so far")
     if metric == "roc_auc":
         pos, neg = (f"'{positive}'" if positive else "positive"), (f"'{negative}'" if negative else "negative")
         return f"{head}: ranks a {pos} case above a {neg} one {_in_100(score)} times in 100 (a coin flip: 50)."
     if metric == "roc_auc_ovr":
         return f"{head}: ranks each answer's cases above the others {_in_100(score)} times in 100."
     if metric == "accuracy":
-        return f"{head}: right {_in_100(score)} times in 100 on the rows held back to check it."
+        return f"{head}: right {_in_100(score)} times in 100" + ("." if tested else " on the rows held back to check it.")
     if metric == "r2":
         return f"{head}: explains about {max(0, _in_100(score))} % of the differences between rows."
     better = "higher" if metric in ("ap", "f1", "macro_f1", "micro_f1") else "lower"

@@ -27,7 +27,7 @@ from .margins import link, margin_of
 from .metrics import score
 from .single_model import fit_single_estimator
 
-__all__ = ["ENSEMBLE_LEARNER", "EnsembleMember", "WeightedEnsemble", "greedy_weights"]
+__all__ = ["ENSEMBLE_LEARNER", "EnsembleMember", "WeightedEnsemble", "combine", "greedy_weights", "margin_score"]
 
 #: The learner name of a delivered ensemble (the version's ``best_learner``).
 ENSEMBLE_LEARNER = "weighted_ensemble"
@@ -93,7 +93,8 @@ def combine(weights: list[float], outputs: list[np.ndarray]) -> np.ndarray:
     return total
 
 
-def _score_of(task: str, metric: str, y: np.ndarray, margin: np.ndarray) -> float:
+def margin_score(task: str, metric: str, y: np.ndarray, margin: np.ndarray) -> float:
+    """The metric of combined raw scores (linked once), as greedy selection and cross-fitting judge them."""
     out = link(task, margin)
     if task == "regression":
         return score(task, metric, y, None, out)
@@ -121,7 +122,7 @@ def greedy_weights(task: str, metric: str, higher_is_better: bool, y: np.ndarray
         round_best, round_value = None, -np.inf
         for k in keys:
             trial = outputs[k] if total is None else total + outputs[k]
-            value = sign * _score_of(task, metric, y, trial / (len(picks) + 1))
+            value = sign * margin_score(task, metric, y, trial / (len(picks) + 1))
             if value > round_value + 1e-12:
                 round_best, round_value = k, value
         picks.append(round_best)

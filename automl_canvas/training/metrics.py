@@ -57,6 +57,12 @@ def resolve_metric(task: str, metric: str | None) -> MetricInfo:
     return _ALL[name]
 
 
+def metric_label(task: str, metric: str) -> str:
+    """The metric's display name ("ROC AUC", "RMSE") for a version's headline; its stored name if unknown."""
+    info = _ALL.get(metric)
+    return info.label if info is not None else metric
+
+
 def score(task: str, metric: str, y_true: np.ndarray, proba: np.ndarray | None, pred: np.ndarray) -> float:
     """``y_true`` and ``pred`` are encoded labels (0..K-1) for classification."""
     n_classes = proba.shape[1] if proba is not None and proba.ndim == 2 else None

@@ -148,7 +148,7 @@ def reserve(ev: FoldEvidence) -> float:
 
 
 def search(task, metric, spec, X_a, y_a, X_b, y_b, splitter, budget, n_jobs, allowed, starts, progress, ray_address,
-           concurrent_trials, stop_if=None) -> SearchResult:
+           concurrent_trials, stop_if=None, keep_models=False) -> SearchResult:
     """The FLAML search, reporting its best-so-far curve; an early wrap-up yields an empty result."""
     started = time.monotonic()
     #: [seconds into the search, best score so far] per trial, so a UI can draw the search as it goes.
@@ -168,7 +168,8 @@ def search(task, metric, spec, X_a, y_a, X_b, y_b, splitter, budget, n_jobs, all
             return run_search(X_a, y_a, X_b, y_b, task=task, metric=metric.name, time_budget=budget, seed=spec.seed,
                               n_jobs=n_jobs, log_path=Path(tmp) / "search.jsonl", learners=allowed, splitter=splitter,
                               on_trial=on_trial, ray_address=ray_address, concurrent_trials=concurrent_trials,
-                              starting_points=starts or None, max_iter=spec.max_trials, stop_if=stop_if)
+                              starting_points=starts or None, max_iter=spec.max_trials, stop_if=stop_if,
+                              keep_models=keep_models)
     except WrapUp:  # asked to wrap up before the search found anything: the models in hand will do
         return SearchResult(DEFAULT_LEARNER, {}, float("nan"), stopped_early=True)
 
@@ -242,14 +243,17 @@ def candidate_rows(ev: FoldEvidence, metric: MetricInfo, result: SearchResult) -
 
 
 def operating_point(task, learner, config, spec, n_jobs, rows, chosen_oof, y_fit, X_tr, y_tr, X_val, y_val, final, X_ho, y_ho,
-                     search_result, default_val):
+                     search_result, default_val, val_positive=None):
     """The binary cut-off, chosen on evidence no reported number comes from (training/operating_point.py).
 
     That evidence is the delivered recipe's out-of-fold probabilities, or else the
-    validation rows scored by its train-only fit; never the holdout, which only reports.
+    validation rows scored by its train-only fit (``val_positive``: a validation-rows ensemble's cross-fitted
+    probabilities, already in hand); never the holdout, which only reports.
     """
     if chosen_oof is not None and not np.isnan(chosen_oof).any():
         sel_y, sel_p, source = y_fit, chosen_oof, "out-of-fold predictions"
+    elif val_positive is not None:
+        sel_y, sel_p, source = y_val, val_positive, "the validation rows"
     else:
         chosen_val = (search_result.model if search_result is not None else None) or default_val
         if chosen_val is None:  # stopped early, or cross-validated without this model's out-of-fold scores

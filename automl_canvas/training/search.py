@@ -191,6 +191,7 @@ def run_search(
     max_iter: int | None = None,
     starting_points: dict[str, dict[str, Any]] | None = None,
     stop_if: Callable[[float, float], bool] | None = None,
+    keep_models: bool = False,
 ) -> SearchResult:
     """Search for the best (learner, config); ``time_budget`` in seconds.
 
@@ -201,6 +202,10 @@ def run_search(
 
     ``stop_if``: see :class:`_ProgressHandler` (the trainer ends a search whose best model could no longer be
     refit inside the job's promise); not used with Ray.
+
+    ``keep_models``: keep each learner's best fitted model (FLAML's ``model_history``; FLAML drops every model
+    but the overall best otherwise), for the validation-rows ensemble of large tables (validation_blend.py).
+    Memory: one model per learner, as FLAML replaces a learner's model when it finds a better one.
     """
     from flaml import AutoML
 
@@ -254,6 +259,7 @@ def run_search(
             n_jobs=n_jobs,
             log_file_name=str(log_path),
             log_type="all",
+            model_history=keep_models and not ray_address,
             retrain_full=False,
             verbose=3,
             # Our preprocessing already pinned categories and filled missing values.

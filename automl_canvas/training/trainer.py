@@ -11,7 +11,9 @@ The flow (docs/training.md tells it to a scientist):
 3. a greedy weighted ensemble is formed from the candidates' out-of-fold raw
    scores, and the default model, the best single model and the ensemble are
    compared on fresh folds; the challenger must beat the default model beyond
-   one standard error (training/selection.py);
+   one standard error (training/selection.py); on larger tables the ensemble is
+   formed on the validation rows and judged cross-fitted on two halves of them
+   (training/validation_blend.py);
 4. the chosen recipe is refit on train+validation (deterministic: this is what
    ``reproduce`` repeats) and scored on the holdout; the cut-off of a binary
    model is chosen on out-of-fold evidence; then the recipe is refit on every
@@ -32,6 +34,7 @@ from sklearn.model_selection import train_test_split
 
 from ..environment import library_versions as artifact_library_versions
 from .anytime import WrapUp, wrap_up_requested
+from .ensemble import ENSEMBLE_LEARNER
 from .estimators import fit_estimator, make_estimator
 from .folds import FoldEvidence, TooSlow, candidate_key, make_splitter
 from .leaderboard import DEFAULT_LEARNER, candidate_row, leaderboard
@@ -59,6 +62,7 @@ from .preprocess import TabularPreprocessor
 from .search import default_learners
 from .selection import choose, fresh_cost
 from .spec import MIN_CLASS_ROWS, ResolvedSpec
+from .validation_blend import Member, beats, blend_note, blend_on_validation, search_members
 
 __all__ = ["DEFAULT_LEARNER", "SplitRows", "TrainingOutcome", "fit_estimator", "library_versions", "make_estimator", "prepare_rows", "train"]
 
@@ -140,6 +144,15 @@ def prepare_rows(df: pd.DataFrame, task: str, target: str, seed: int, holdout_fr
     return SplitRows(X_raw, y, classes, np.sort(train), np.sort(val), np.sort(holdout))
 
 
+def _default_member(final) -> Any:
+    """The default model inside a delivered ensemble, fitted on the same rows with the same seed (so the
+    default model's holdout score needs no second fit of it); None when there is none."""
+    for m in getattr(final, "members", None) or []:
+        if m.learner == DEFAULT_LEARNER:
+            return m.estimator
+    return None
+
+
 def train(
     df: pd.DataFrame,
     spec: ResolvedSpec,
@@ -200,7 +213,8 @@ def train(
     else:
         fit_started = time.monotonic()
         default_val = make_default_model(task, spec.seed).fit(X_tr, y_tr)
-        stop_if = refits_stop_rule(clock, len(y_tr), len(y_fit), len(y), time.monotonic() - fit_started, refit_full)
+        default_fit_seconds = time.monotonic() - fit_started
+        stop_if = refits_stop_rule(clock, len(y_tr), len(y_fit), len(y), default_fit_seconds, refit_full)
         default_val_score = score_of(task, metric, default_val, X_val, y_val)
         entries = []  # large tables: the zero-shot configurations only seed the search
         search_budget = max(MIN_SEARCH_SHARE * clock.budget, clock.left() * 0.85)
@@ -210,11 +224,11 @@ def train(
     progress(stage="searching", trials_done=0, best_score=None, budget_seconds=round(search_budget, 1))
     result = search(task, metric, spec, X_fit if use_cv else X_tr, y_fit if use_cv else y_tr, None if use_cv else X_val,
                     None if use_cv else y_val, splitter, search_budget, n_jobs, allowed, starts, progress,
-                    ray_address, concurrent_trials, stop_if=stop_if)
+                    ray_address, concurrent_trials, stop_if=stop_if, keep_models=ensemble and not use_cv)
     clock.mark("search")
     progress(stage="choosing the model", trials_done=len(result.trials), remaining_seconds=0)
     hurry = wrap_up_requested()
-    chosen_oof, fresh_info, kind = None, None, "default"
+    chosen_oof, fresh_info, kind, blend_info, val_positive = None, None, "default", None, None
     if use_cv:
         assert ev is not None
         refits = 0.6 * max(c.seconds for c in ev.candidates.values())  # three fits, each about a fifth of a fold run
@@ -260,12 +274,30 @@ def train(
                                                                        hurry, notes)
         cv = {}
         others = [candidate_row(DEFAULT_LEARNER, {}, default_val_score, "default_model", metric)]
+        if ensemble and not hurry and result.model is not None and not wrap_up_requested():
+            progress(stage="combining the best models")
+            members = [Member(DEFAULT_LEARNER, {}, default_val, default_fit_seconds), *search_members(result, task, len(y_tr))]
+            blend = blend_on_validation(task, metric, members, X_val, y_val, spec.seed, len(y_fit) / max(1, len(y_tr)))
+            if blend is not None:
+                others.append(candidate_row(ENSEMBLE_LEARNER, blend.config, blend.crossfit_score, "ensemble", metric,
+                                            description="weighted ensemble (weights cross-fitted on the validation rows)"))
+                delivered_it = beats(metric, blend.crossfit_score, val_score) and clock.fits(1.1 * blend.refit_seconds)
+                blend_info = {"ensemble": round(blend.crossfit_score, 6), "single": round(val_score, 6),
+                              "single_learner": learner, "delivered": delivered_it,
+                              "refit_seconds_expected": round(blend.refit_seconds, 2)}
+                if delivered_it:
+                    single = "the standard model" if learner == DEFAULT_LEARNER else f"the search's best model ({learner})"
+                    notes = [n for n in notes if n.get("kind") != "default_model_kept"]
+                    notes.append(blend_note(blend, single, val_score, metric))
+                    learner, config, val_score, kind = ENSEMBLE_LEARNER, blend.config, blend.crossfit_score, "ensemble"
+                    selection = "the validation rows (the ensemble's weights cross-fitted on two halves of them)"
+                    val_positive = blend.positive
     if hurry:
         notes.append({"severity": "warning", "kind": "time_ran_out",
                       "message": f"Time ran out: the build was asked to finish early, so it delivered the best model it had "
                       f"after {len(result.trials)} search trial(s) ({'the standard model' if learner == DEFAULT_LEARNER else learner}), "
                       "fit on the train and validation rows. A longer budget or a quieter machine may give a better one."})
-    if kind == "ensemble":
+    if kind == "ensemble" and use_cv:
         parts = ", ".join(f"{m['learner']} ({m['weight']:.0%})" for m in config["members"])
         notes.append({"severity": "info", "kind": "ensemble_delivered",
                       "message": f"The delivered model is a weighted ensemble of {len(config['members'])} models: {parts}. "
@@ -278,13 +310,13 @@ def train(
     final_seconds = time.monotonic() - fit_started
     baseline = make_baseline(task).fit(X_fit, y_fit)
     # the default model delivered: its train+validation fit is the one just made (same recipe, same seed)
-    default_final = final if learner == DEFAULT_LEARNER else make_default_model(task, spec.seed).fit(X_fit, y_fit)
+    default_final = final if learner == DEFAULT_LEARNER else _default_member(final) or make_default_model(task, spec.seed).fit(X_fit, y_fit)
     model_report = report(task, final, X_ho, y_ho)
     point = None
     if task == "binary":
         point = operating_point(task, learner, config, spec, n_jobs, rows, chosen_oof, y_fit, X_tr, y_tr, X_val, y_val,
                                  final, X_ho, y_ho, result if learner == result.best_learner and config == result.best_config else None,
-                                 default_val if learner == DEFAULT_LEARNER else None)
+                                 default_val if learner == DEFAULT_LEARNER else None, val_positive=val_positive)
         model_report.update(decision_metrics(point["holdout"]))
     metrics = {
         "model": model_report,
@@ -339,6 +371,7 @@ def train(
                    "stopped_early": result.stopped_early, "wrapped_up": hurry,
                    "ended_to_leave_time_for_refits": result.ended_for_refits, **({"ray": result.ray} if result.ray else {})},
         **({"fresh_folds": fresh_info} if fresh_info else {}),
+        **({"validation_ensemble": blend_info} if blend_info else {}),
         "training_seconds": round(clock.elapsed(), 2),
         "phase_seconds": clock.phases(),
         "libraries": library_versions(),

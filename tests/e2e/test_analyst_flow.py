@@ -8,6 +8,7 @@ Screenshots of every page land in docs/screenshots/analyst-*.png (the user guide
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -150,12 +151,21 @@ def _journey(b, url, downloads) -> None:
     shoot(b, "build-running")
     wait_for_text(b, "is ready.", timeout=600)
     shoot(b, "build")
+    # the finished build counts every model compared and states the delivered model's score on the rows it never
+    # saw: the same number the Results page gives (the search's own score is measured on other rows)
+    built = b.find_element("tag name", "body").text
+    assert "models compared." in built and "models tried" not in built
+    on_build = re.search(r"The delivered model, on rows it never saw while it was built: ranks a '\w+' case above "
+                         r"a '\w+' one (\d+) times in 100", built)
+    assert on_build, built
 
     nav(b, "Results")
     wait_for_text(b, "Grade")
     # the evidence job (test details, explanations) runs after the build; the page redraws itself when it is stored
     wait_for_text(b, "accounts for about", timeout=400)
     wait_for_text(b, "Out of 100 customers it flags as churned = 'Yes', about")
+    on_results = re.search(r"ranks the 'Yes' one higher (\d+) times in 100", b.find_element("tag name", "body").text)
+    assert on_results and on_results.group(1) == on_build.group(1)
     wait_for_text(b, "It misses")
     assert any(g in b.find_element("tag name", "body").text for g in ("Excellent", "Good", "Fair", "Poor"))
     # the operating point: the analyst asks to catch at least 60 in 100 leavers, previews, then saves

@@ -124,6 +124,11 @@ def test_best_so_far_is_a_sentence_not_a_bare_score():
         "Best model so far: ranks a 'Yes' case above a 'No' one 80 times in 100 (a coin flip: 50)."
     assert pl.best_so_far_in_words("log_loss", "log loss", 0.41234, finished=True) == \
         "Best model found: log loss 0.412 (lower is better)."
+    # a finished build quotes the delivered model's holdout score, in the words the Results page uses for it
+    assert pl.best_so_far_in_words("roc_auc", "ROC AUC", 0.853, True, "Yes", "No", tested=True) == (
+        "The delivered model, on rows it never saw while it was built: ranks a 'Yes' case above a 'No' one "
+        "85 times in 100 (a coin flip: 50).")
+    assert pl.best_so_far_in_words("accuracy", "accuracy", 0.91, True, tested=True).endswith("right 91 times in 100.")
 
 
 def test_a_quick_build_is_never_told_to_use_a_smaller_budget():

@@ -15,6 +15,7 @@ from apps.scientist.views.context import ReviewCtx
 from automl_canvas import review
 from automl_canvas.registry.service import list_versions
 from automl_canvas.review.details import evidence_by_kind
+from automl_canvas.training.metrics import metric_label
 
 TABS = {
     "Overview": overview.render, "Leaderboard": leaderboard.render, "Data": data.render,
@@ -50,7 +51,7 @@ with friendly("reading the review of this version"):
     cols = st.columns(5)
     cols[0].metric("Status", v.status.replace("_", " "))
     cols[1].metric("Grade", record["grade"]["grade"])
-    cols[2].metric(f"Holdout {v.metric}", f"{v.holdout_score:.4f}")
+    cols[2].metric(f"Holdout {metric_label(v.task, v.metric)}", f"{v.holdout_score:.4f}")
     cols[3].metric("Policy", "passes" if not failed else f"fails {len(failed)}")
     cols[4].metric("Claimed by", record["claimed_by"] or "nobody")
     st.caption(f"Task: {v.task} · target '{v.target}' · best learner {v.best_learner} · trained by "

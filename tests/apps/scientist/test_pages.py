@@ -70,7 +70,7 @@ def test_every_tab_renders(open_app, world, tab):
     shown = texts(at)
     assert "Something went wrong" not in shown
     expected = {
-        "Overview": lambda: "Holdout metrics" in shown and "Baseline" in shown and len(at.get("image")) >= 4
+        "Overview": lambda: "Holdout metrics" in shown and "Holdout ROC AUC" in shown and "Baseline" in shown and len(at.get("image")) >= 4
         and "How the model was chosen" in shown and "Delivered model fit on" in shown,
         "Leaderboard": lambda: "Search trajectory" in shown and "Explain this candidate" in _labels(at),
         "Data": lambda: "Holdout rows 80" in shown and "Ready" in shown

@@ -1,0 +1,128 @@
+"""Large tables: a weighted ensemble judged on the validation rows.
+
+On tables above ``cv_max_rows`` candidates are judged on one validation split,
+not on folds, so the fold-based ensemble (selection.py) has nothing to work
+with. The models are already there, though: the default model and, for each
+learner the search tried, its best model, all fitted on the training rows. This
+module blends them the way AutoGluon's WeightedEnsemble does on its holdout
+(Caruana forward selection over the members' raw scores, ensemble.py).
+
+Honesty: weights chosen on the validation rows look better there than they
+are. So the ensemble is judged by **cross-fitting**: the validation rows are
+cut in two halves; weights chosen on one half score the other, and the
+pooled cross-fitted scores are what the ensemble is compared on. It is
+delivered only when that score beats the single model the validation rows
+chose (whose own score there is, if anything, optimistic: the search picked
+it on those rows) — so an ensemble wins only on evidence its weights never
+saw. The delivered weights are then chosen on all the validation rows.
+
+Time: the ensemble is only offered when refitting every member on the
+train+validation rows fits inside the job's promise; each member's fit time is
+the search's measured one, scaled by rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from .ensemble import combine, greedy_weights, margin_score
+from .leaderboard import DEFAULT_LEARNER
+from .margins import has_margin, link, margin_of
+from .metrics import MetricInfo
+from .selection import ENSEMBLE_POOL
+
+__all__ = ["Blend", "Member", "beats", "blend_note", "blend_on_validation", "search_members"]
+
+@dataclass
+class Member:
+    """A candidate fitted on the training rows: its recorded recipe, the fitted model and its fit time."""
+
+    learner: str
+    config: dict[str, Any]
+    estimator: Any
+    fit_seconds: float  # expected for a fit on the training rows
+
+
+@dataclass
+class Blend:
+    config: dict[str, Any]  # {"members": [{"learner", "config", "weight"}]}
+    crossfit_score: float  # the pooled cross-fitted score on the validation rows (what it is judged on)
+    positive: np.ndarray | None  # binary: cross-fitted probabilities of the positive class (for the cut-off)
+    refit_seconds: float  # expected for refitting every member on the train+validation rows
+
+
+def search_members(result: Any, task: str, train_rows: int) -> list[Member]:
+    """The search's best model of each learner, when FLAML kept it (``model_history``) fitted on every training row.
+
+    A model FLAML fitted on a sample of the rows (its early, cheap trials on large tables) is left out: its
+    weight would be judged on a weaker model than the one the refit makes.
+    """
+    automl = getattr(result, "model", None)
+    states = getattr(automl, "_search_states", None) or {}
+    from flaml.automl.state import AutoMLState
+
+    out = []
+    for learner, state in states.items():
+        est = getattr(state, "trained_estimator", None)
+        if est is None or getattr(est, "_model", None) is None or not has_margin(task, learner):
+            continue
+        sample = getattr(state, "best_config_sample_size", None)
+        if isinstance(sample, int) and sample < train_rows:
+            continue
+        seconds = float(getattr(state, "best_config_train_time", None) or getattr(state, "time2eval_best", None) or 0.0)
+        out.append(Member(learner, dict(AutoMLState.sanitize(state.best_config) or {}), est, seconds))
+    return out
+
+
+def _halves(task: str, y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    splitter = KFold(2, shuffle=True, random_state=seed) if task == "regression" else StratifiedKFold(2, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(y)), y))
+
+
+def blend_on_validation(task: str, metric: MetricInfo, members: list[Member], X_val, y_val: np.ndarray, seed: int,
+                        fit_ratio: float) -> Blend | None:
+    """The cross-fitted ensemble of ``members`` (default model first), or None when fewer than two earn a weight.
+
+    ``fit_ratio``: train+validation rows / training rows (scales each member's fit time to its refit).
+    """
+    if len(members) < 2:
+        return None
+    outputs = {}
+    for i, m in enumerate(members):
+        outputs[i] = np.asarray(margin_of(task, m.learner, m.estimator, X_val), dtype="float64")
+    sign = 1.0 if metric.higher_is_better else -1.0
+    alone = {i: margin_score(task, metric.name, y_val, out) for i, out in outputs.items()}
+    pool = sorted(outputs, key=lambda i: -sign * alone[i])[:ENSEMBLE_POOL]
+    outputs = {i: outputs[i] for i in pool}
+    weights, _ = greedy_weights(task, metric.name, metric.higher_is_better, y_val, outputs)
+    if len(weights) < 2:
+        return None  # one model alone was best: nothing to blend
+    crossfit = np.zeros_like(outputs[pool[0]])
+    for fit_rows, score_rows in _halves(task, y_val, seed):
+        w, _ = greedy_weights(task, metric.name, metric.higher_is_better, y_val[fit_rows],
+                              {i: out[fit_rows] for i, out in outputs.items()})
+        crossfit[score_rows] = combine(list(w.values()), [outputs[i][score_rows] for i in w])
+    chosen = [i for i in pool if i in weights]  # in pool order: the best member first
+    config = {"members": [{"learner": members[i].learner, "config": dict(members[i].config), "weight": round(float(weights[i]), 6)}
+                          for i in chosen]}
+    positive = link(task, crossfit)[:, -1] if task == "binary" else None
+    return Blend(config, margin_score(task, metric.name, y_val, crossfit), positive,
+                 refit_seconds=fit_ratio * sum(members[i].fit_seconds for i in chosen))
+
+
+def beats(metric: MetricInfo, challenger: float, incumbent: float) -> bool:
+    return challenger > incumbent if metric.higher_is_better else challenger < incumbent
+
+
+def blend_note(blend: Blend, single_label: str, single_score: float, metric: MetricInfo) -> dict[str, Any]:
+    parts = ", ".join(f"{'the default model' if m['learner'] == DEFAULT_LEARNER else m['learner']} ({m['weight']:.0%})"
+                      for m in blend.config["members"])
+    return {"severity": "info", "kind": "ensemble_delivered",
+            "message": f"The delivered model is a weighted ensemble of {len(blend.config['members'])} models: {parts}. On the "
+            f"validation rows, with its weights chosen on the other half each time, it scored {metric.label} "
+            f"{blend.crossfit_score:.4f} against {single_score:.4f} for {single_label}."}
+
