@@ -88,8 +88,8 @@ class Settings(BaseSettings):
     #: Fit strong defaults (FLAML zero-shot configurations, CatBoost, a linear model) before the search
     #: and start the search from them (training/portfolio.py).
     portfolio: bool = True
-    #: Offer a weighted ensemble and make the final choice on fresh folds (training/selection.py).
-    #: Both need the cross-validated path (tables up to ``cv_max_rows`` train+validation rows).
+    #: Offer a weighted ensemble: on tables up to ``cv_max_rows`` train+validation rows, chosen on fresh folds
+    #: (training/selection.py); on larger ones, on the validation rows, cross-fitted (training/validation_blend.py).
     ensemble: bool = True
     default_seed: int = 20_261_122
 

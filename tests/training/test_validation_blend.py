@@ -136,3 +136,24 @@ def test_the_dashboard_says_how_the_large_table_ensemble_was_chosen(blended):
     assert list(table["delivered"]) == [False, True]
     assert table["roc_auc on the validation rows"][1] == pytest.approx(out.recipe["validation_ensemble"]["ensemble"], abs=1e-4)
     assert any("cross-fitted" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("learner", ["lgbm", "xgboost"])
+def test_a_member_cut_short_by_its_trial_budget_is_recorded_as_it_was_fitted(learner):
+    """FLAML keeps the asked-for tree count of a trial its time budget cut short; the member's record holds the
+    trees the model really has, so its refit is the same model (and takes the time the trial took)."""
+    from sklearn.datasets import make_classification
+
+    from automl_canvas.training.search import build_learner
+    from automl_canvas.training.validation_blend import trained_config
+
+    X, y = make_classification(20_000, 20, random_state=0)
+    X = pd.DataFrame(X, columns=[f"c{i}" for i in range(20)])
+    asked = {"n_estimators": 5000, "learning_rate": 0.05}
+    cut = build_learner("binary", learner, asked, seed=0, n_jobs=1)
+    cut.fit(X, y, budget=0.3)
+    assert cut.params["n_estimators"] == 5000  # FLAML's own record: the trees it was asked for
+    config = trained_config(learner, cut, dict(asked))
+    assert 0 < config["n_estimators"] < 5000
+    again = fit_estimator("binary", learner, config, 0, 1, X, y)
+    assert_allclose(again.predict_proba(X.head(500)), cut.predict_proba(X.head(500)), atol=1e-9)
