@@ -88,7 +88,7 @@ def _train(engine, settings, actor, dataset_id, seed):
 
 
 def _settings(home, url):
-    return make_settings(home, url, evidence_after_training=False, cv_max_rows=100, refit_full=False,
+    return make_settings(home, url, evidence_after_training=False, cv_max_rows=100, refit_full=False, ensemble=False,
                          monitoring_min_rows=100, monitoring_min_labelled_rows=30, monitoring_log_flush_seconds=0.2,
                          job_time_limit_grace_seconds=1200,
                          webhook_allowed_networks=["127.0.0.0/8"])  # its webhook receiver listens on 127.0.0.1

@@ -102,7 +102,7 @@ def test_simultaneous_submissions_never_slip_past_the_limit(limited, engine, ana
 @pytest.mark.slow
 def test_evidence_queued_by_a_training_job_is_not_refused(tmp_path, pg_database_url, engine, analyst, project):
     one = make_settings(tmp_path / "home", pg_database_url, max_concurrent_jobs_per_user=1, job_time_limit_grace_seconds=600,
-                        cv_max_rows=100, refit_full=False)  # a light training job: the point is what it queues
+                        cv_max_rows=100, refit_full=False, ensemble=False)  # a light training job: the point is what it queues
     ds = ingest_file(engine, one, analyst, project.id, SAMPLE_DATA / "churn.csv")
     queued = submit_training(engine, one, analyst, ds.id, TrainingRequest(target="churned", budget=3))
     Worker(one, engine=engine).run(once=True)  # the training job only

@@ -78,7 +78,7 @@ def test_search_runs_concurrent_trials_in_ray_worker_processes(ray_head, tmp_pat
 
 def test_training_job_runs_its_search_on_the_ray_cluster(ray_head, tmp_path, pg_database_url, engine, analyst, project):
     settings = make_settings(tmp_path / "home", pg_database_url, ray_address=ray_head, ray_concurrent_trials=2,
-                             evidence_after_training=False, cv_max_rows=100,  # no CV: the whole budget is search
+                             evidence_after_training=False, cv_max_rows=100, ensemble=False,  # no CV: the whole budget is search
                              job_time_limit_grace_seconds=600)
     ds = ingest_file(engine, settings, analyst, project.id, SAMPLE_DATA / "churn.csv")
     queued = submit_training(engine, settings, analyst, ds.id, TrainingRequest(target="churned", budget=240, max_trials=4))

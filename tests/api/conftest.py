@@ -63,7 +63,7 @@ def world(tmp_path_factory, db_backend):
     root = tmp_path_factory.mktemp("api")
     sample = root / "churn.csv"  # 800 real rows of the sample: enough for a model, light on the CPU
     pd.read_csv(SAMPLE_DATA / "churn.csv", nrows=800).to_csv(sample, index=False)
-    settings = make_settings(root / "home", url, evidence_after_training=False, cv_max_rows=100, refit_full=False,
+    settings = make_settings(root / "home", url, evidence_after_training=False, cv_max_rows=100, refit_full=False, ensemble=False,
                              fairness_bootstrap=20, shap_max_rows=200, webhook_backoff_seconds=0.3,
                              webhook_poll_seconds=0.2, webhook_timeout_seconds=3,
                              # the webhook tests' receivers listen on 127.0.0.1, which the default settings refuse

@@ -157,3 +157,27 @@ def test_a_member_cut_short_by_its_trial_budget_is_recorded_as_it_was_fitted(lea
     assert 0 < config["n_estimators"] < 5000
     again = fit_estimator("binary", learner, config, 0, 1, X, y)
     assert_allclose(again.predict_proba(X.head(500)), cut.predict_proba(X.head(500)), atol=1e-9)
+
+
+def test_a_large_table_winner_cut_short_is_refit_as_it_was_judged():
+    """The search's winner on a large table was judged as FLAML fitted it; its record (and its leaderboard row)
+    says the trees it really has, so the delivered refit is that model, not a bigger one."""
+    from types import SimpleNamespace
+
+    from sklearn.datasets import make_classification
+
+    from automl_canvas.training.search import SearchResult, build_learner
+    from automl_canvas.training.trainer import _record_as_fitted
+
+    X, y = make_classification(20_000, 20, random_state=1)
+    X = pd.DataFrame(X, columns=[f"c{i}" for i in range(20)])
+    asked = {"n_estimators": 5000, "learning_rate": 0.05}
+    cut = build_learner("binary", "lgbm", asked, seed=0, n_jobs=1)
+    cut.fit(X, y, budget=0.3)
+    trials = [{"learner": "lgbm", "config": dict(asked), "validation_loss": 0.1},
+              {"learner": "lgbm", "config": {"n_estimators": 4, "learning_rate": 0.1}, "validation_loss": 0.2}]
+    result = SearchResult("lgbm", dict(asked), 0.1, trials=trials, model=SimpleNamespace(model=cut))
+    _record_as_fitted(result)
+    grown = cut._model.booster_.current_iteration()
+    assert result.best_config["n_estimators"] == grown < 5000
+    assert trials[0]["config"]["n_estimators"] == grown and trials[1]["config"]["n_estimators"] == 4

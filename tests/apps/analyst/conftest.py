@@ -36,7 +36,7 @@ def analyst_world(tmp_path_factory, pg_database_url):
     # A loaded 2-core CI box can take minutes to start FLAML's child process: no wall-clock kill here.
     settings = make_settings(tmp_path_factory.mktemp("analyst-app") / "home", pg_database_url,
                              job_time_limit_grace_seconds=900, shap_max_rows=300, fairness_bootstrap=20,
-                             cv_max_rows=100, refit_full=False)
+                             cv_max_rows=100, refit_full=False, ensemble=False)  # light: no CV, one model
     engine = make_engine(settings)
     if engine.dialect.name == "postgresql":
         truncate_all(engine)
