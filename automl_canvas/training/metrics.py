@@ -57,7 +57,7 @@ def resolve_metric(task: str, metric: str | None) -> MetricInfo:
     return _ALL[name]
 
 
-def metric_label(task: str, metric: str) -> str:
+def metric_label(metric: str) -> str:
     """The metric's display name ("ROC AUC", "RMSE") for a version's headline; its stored name if unknown."""
     info = _ALL.get(metric)
     return info.label if info is not None else metric

@@ -62,7 +62,7 @@ from .preprocess import TabularPreprocessor
 from .search import default_learners
 from .selection import choose, fresh_cost
 from .spec import MIN_CLASS_ROWS, ResolvedSpec
-from .validation_blend import Member, beats, blend_note, blend_on_validation, search_members, trained_config
+from .validation_blend import Member, beats, blend_note, blend_on_validation, search_members
 
 __all__ = ["DEFAULT_LEARNER", "SplitRows", "TrainingOutcome", "fit_estimator", "library_versions", "make_estimator", "prepare_rows", "train"]
 
@@ -142,20 +142,6 @@ def prepare_rows(df: pd.DataFrame, task: str, target: str, seed: int, holdout_fr
     strat_fit = None if strat is None else y[fit]
     train, val = train_test_split(fit, test_size=validation_fraction, random_state=seed + 1, stratify=strat_fit)
     return SplitRows(X_raw, y, classes, np.sort(train), np.sort(val), np.sort(holdout))
-
-
-def _record_as_fitted(result) -> None:
-    """Large tables: the search's winner was judged as FLAML fitted it on the training rows; when its trial was
-    cut short by its time budget, FLAML still records the trees it asked for, and refitting that record would
-    grow a bigger, different model for longer than planned. The winner (and its trial's leaderboard row) is
-    recorded with the trees it really has (validation_blend.trained_config)."""
-    fixed = trained_config(result.best_learner, getattr(result.model, "model", None), dict(result.best_config))
-    if fixed == result.best_config:
-        return
-    for t in result.trials:
-        if t["learner"] == result.best_learner and t["config"] == result.best_config:
-            t["config"] = {**t["config"], "n_estimators": fixed["n_estimators"]}
-    result.best_config = fixed
 
 
 def _default_member(final) -> Any:
@@ -240,8 +226,6 @@ def train(
                     None if use_cv else y_val, splitter, search_budget, n_jobs, allowed, starts, progress,
                     ray_address, concurrent_trials, stop_if=stop_if, keep_models=ensemble and not use_cv)
     clock.mark("search")
-    if not use_cv and result.model is not None:
-        _record_as_fitted(result)
     progress(stage="choosing the model", trials_done=len(result.trials), remaining_seconds=0)
     hurry = wrap_up_requested()
     chosen_oof, fresh_info, kind, blend_info, val_positive = None, None, "default", None, None

@@ -34,9 +34,10 @@ from .ensemble import combine, greedy_weights, margin_score
 from .leaderboard import DEFAULT_LEARNER
 from .margins import has_margin, link, margin_of
 from .metrics import MetricInfo
+from .search import kept_models
 from .selection import ENSEMBLE_POOL
 
-__all__ = ["Blend", "Member", "beats", "blend_note", "blend_on_validation", "search_members", "trained_config"]
+__all__ = ["Blend", "Member", "beats", "blend_note", "blend_on_validation", "search_members"]
 
 @dataclass
 class Member:
@@ -57,53 +58,10 @@ class Blend:
 
 
 def search_members(result: Any, task: str, train_rows: int) -> list[Member]:
-    """The search's best model of each learner, when FLAML kept it (``model_history``) fitted on every training row.
-
-    A model FLAML fitted on a sample of the rows (its early, cheap trials on large tables) is left out: its
-    weight would be judged on a weaker model than the one the refit makes.
-    """
-    automl = getattr(result, "model", None)
-    states = getattr(automl, "_search_states", None) or {}
-    from flaml.automl.state import AutoMLState
-
-    out = []
-    for learner, state in states.items():
-        est = getattr(state, "trained_estimator", None)
-        if est is None or getattr(est, "_model", None) is None or not has_margin(task, learner):
-            continue
-        sample = getattr(state, "best_config_sample_size", None)
-        if isinstance(sample, int) and sample < train_rows:
-            continue
-        seconds = float(getattr(state, "best_config_train_time", None) or getattr(state, "time2eval_best", None) or 0.0)
-        out.append(Member(learner, trained_config(learner, est, dict(AutoMLState.sanitize(state.best_config) or {})), est, seconds))
-    return out
-
-
-def trained_config(learner: str, estimator: Any, config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` with the number of trees the fitted model really has.
-
-    A search trial that reaches its time budget stops adding trees, but FLAML records the configuration it was
-    asked for (LightGBM asked for 3,000 trees and stopped at 344 keeps ``n_estimators=3000``). Refitting that
-    record without a budget grows every tree: a different model from the one the weights were chosen for, and
-    several times the fit time the trial measured (adult: an ensemble's all-rows refit took 34 s where 11 s
-    were planned, and the build ended 23 s past its promise). So a member is recorded as it was fitted.
-    """
-    model = getattr(estimator, "_model", None)
-    asked = config.get("n_estimators")
-    if model is None or not isinstance(asked, (int, np.integer)):
-        return config
-    try:
-        if learner == "lgbm":
-            grown = model.booster_.current_iteration()
-        elif learner in ("xgboost", "xgb_limitdepth"):
-            grown = min(model.get_booster().num_boosted_rounds(), int(model.get_params().get("n_estimators") or asked))
-        elif learner == "catboost":
-            grown = model.tree_count_
-        else:
-            return config
-    except Exception:  # noqa: BLE001 - an unfamiliar model keeps its record as it is
-        return config
-    return {**config, "n_estimators": int(grown)} if 0 < int(grown) < int(asked) else config
+    """The search's best model of each learner that can join an ensemble (search.kept_models: fitted on every
+    training row, recorded with the trees it really has)."""
+    return [Member(learner, config, est, seconds) for learner, config, est, seconds in kept_models(result, train_rows)
+            if has_margin(task, learner)]
 
 
 def _halves(task: str, y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:

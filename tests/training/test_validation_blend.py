@@ -144,8 +144,7 @@ def test_a_member_cut_short_by_its_trial_budget_is_recorded_as_it_was_fitted(lea
     trees the model really has, so its refit is the same model (and takes the time the trial took)."""
     from sklearn.datasets import make_classification
 
-    from automl_canvas.training.search import build_learner
-    from automl_canvas.training.validation_blend import trained_config
+    from automl_canvas.training.search import build_learner, trained_config
 
     X, y = make_classification(20_000, 20, random_state=0)
     X = pd.DataFrame(X, columns=[f"c{i}" for i in range(20)])
@@ -166,8 +165,7 @@ def test_a_large_table_winner_cut_short_is_refit_as_it_was_judged():
 
     from sklearn.datasets import make_classification
 
-    from automl_canvas.training.search import SearchResult, build_learner
-    from automl_canvas.training.trainer import _record_as_fitted
+    from automl_canvas.training.search import SearchResult, build_learner, record_as_fitted
 
     X, y = make_classification(20_000, 20, random_state=1)
     X = pd.DataFrame(X, columns=[f"c{i}" for i in range(20)])
@@ -177,7 +175,7 @@ def test_a_large_table_winner_cut_short_is_refit_as_it_was_judged():
     trials = [{"learner": "lgbm", "config": dict(asked), "validation_loss": 0.1},
               {"learner": "lgbm", "config": {"n_estimators": 4, "learning_rate": 0.1}, "validation_loss": 0.2}]
     result = SearchResult("lgbm", dict(asked), 0.1, trials=trials, model=SimpleNamespace(model=cut))
-    _record_as_fitted(result)
+    result.best_config = record_as_fitted(result.best_learner, result.model.model, result.best_config, result.trials)
     grown = cut._model.booster_.current_iteration()
     assert result.best_config["n_estimators"] == grown < 5000
     assert trials[0]["config"]["n_estimators"] == grown and trials[1]["config"]["n_estimators"] == 4

@@ -51,7 +51,7 @@ with friendly("reading the review of this version"):
     cols = st.columns(5)
     cols[0].metric("Status", v.status.replace("_", " "))
     cols[1].metric("Grade", record["grade"]["grade"])
-    cols[2].metric(f"Holdout {metric_label(v.task, v.metric)}", f"{v.holdout_score:.4f}")
+    cols[2].metric(f"Holdout {metric_label(v.metric)}", f"{v.holdout_score:.4f}")
     cols[3].metric("Policy", "passes" if not failed else f"fails {len(failed)}")
     cols[4].metric("Claimed by", record["claimed_by"] or "nobody")
     st.caption(f"Task: {v.task} · target '{v.target}' · best learner {v.best_learner} · trained by "

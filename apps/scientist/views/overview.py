@@ -7,6 +7,7 @@ import streamlit as st
 
 from apps.scientist.dashboard_ui import figure
 from automl_canvas.evidence import plots
+from automl_canvas.training.leaderboard import DEFAULT_LEARNER
 from automl_canvas.training.metrics import metric_label
 from automl_canvas.training.operating_point import detail_at
 
@@ -82,7 +83,7 @@ def _choice(v) -> None:
         st.caption(f"Chosen on {recipe.get('model_selection') or 'the validation rows'}.")
     blend = recipe.get("validation_ensemble")
     if blend:
-        single = "default model" if blend.get("single_learner") == "hist_gradient_boosting_default" else \
+        single = "default model" if blend.get("single_learner") == DEFAULT_LEARNER else \
             f"search's best ({blend.get('single_learner')})"
         st.dataframe(pd.DataFrame([
             {"contender": single, f"{v.metric} on the validation rows": round(blend["single"], 4), "delivered": not blend["delivered"]},
@@ -105,7 +106,7 @@ def _choice(v) -> None:
 def render(ctx: ReviewCtx) -> None:
     v = ctx.version
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(f"Holdout {metric_label(v.task, v.metric)}", f"{v.holdout_score:.4f}", f"{v.holdout_score - v.baseline_score:+.4f} vs baseline",
+    c1.metric(f"Holdout {metric_label(v.metric)}", f"{v.holdout_score:.4f}", f"{v.holdout_score - v.baseline_score:+.4f} vs baseline",
               delta_color="normal" if v.higher_is_better else "inverse")
     c2.metric("Baseline", f"{v.baseline_score:.4f}")
     c3.metric("Default model", f"{v.default_model_score:.4f}")
