@@ -78,20 +78,23 @@ _AT_RE = re.compile(r"^\s*at ([0-9.]+)s,")
 class _ProgressHandler(logging.Handler):
     """Reads FLAML's log lines into (trials done, best loss, best learner), and ends the search early when told to.
 
-    ``stop_if(best_fit_seconds, longest_trial_seconds)``, asked after every trial: True ends the search after
-    that trial, keeping FLAML's best model (its time budget is set to what it has used, so its own loop ends
-    as at any budget).  ``best_fit_seconds`` is what fitting the best configuration on all the search's
-    training rows is expected to take (FLAML's measured time for it, scaled from its sample to every row).
+    ``stop_if(best_fit_seconds, longest_trial_seconds, partner_fit_seconds)``, asked after every trial: True
+    ends the search after that trial, keeping FLAML's best model (its time budget is set to what it has used, so
+    its own loop ends as at any budget).  ``best_fit_seconds`` is what fitting the best configuration on all the
+    search's training rows is expected to take (FLAML's measured time for it, scaled from its sample to every
+    row); ``partner_fit_seconds`` the same for the best model of the runner-up learner, when its model was
+    fitted on every training row and kept (``keep_models``: a blend member in waiting), else 0.
     """
 
     def __init__(self, on_trial: Callable[[int, float | None, str | None], None],
-                 stop_if: Callable[[float, float], bool] | None = None, automl: Any = None, rows: int = 0):
+                 stop_if: Callable[[float, float, float], bool] | None = None, automl: Any = None, rows: int = 0,
+                 partners: bool = False):
         super().__init__(logging.INFO)
         self.on_trial = on_trial
         self.trials = 0
         self.best_loss: float | None = None
         self.best_learner: str | None = None
-        self.stop_if, self.automl, self.rows = stop_if, automl, rows
+        self.stop_if, self.automl, self.rows, self.partners = stop_if, automl, rows, partners
         self.last_at, self.longest = 0.0, 0.0
         self.stopped_for_time = False
 
@@ -117,14 +120,37 @@ class _ProgressHandler(logging.Handler):
     def _maybe_stop(self, at: float) -> None:
         self.longest, self.last_at = max(self.longest, at - self.last_at), at
         # FLAML's own record of its best configuration (private: read defensively, no stop when it is missing)
-        state = getattr(self.automl, "_search_states", {}).get(getattr(self.automl, "_best_estimator", None))
+        states = getattr(self.automl, "_search_states", None) or {}
+        best = getattr(self.automl, "_best_estimator", None)
+        state = states.get(best)
         seconds, sample = getattr(state, "time2eval_best", None), getattr(state, "sample_size", None)
         if not isinstance(seconds, (int, float)) or not seconds > 0:
             return
         full = seconds * max(1.0, self.rows / sample) if isinstance(sample, int) and sample > 0 else seconds
-        if self.stop_if(full, self.longest):
+        if self.stop_if(full, self.longest, self._partner_seconds(states, best) if self.partners else 0.0):
             self.automl._state.time_budget = 0  # FLAML has no stop call; its loop ends on this
             self.stopped_for_time = True
+
+    def _partner_seconds(self, states: dict, best: str | None) -> float:
+        """The fit time of the runner-up learner's best model, if it was fitted on every row and kept."""
+        ranked = []
+        for learner, st in states.items():
+            loss, secs = getattr(st, "best_loss", None), getattr(st, "time2eval_best", None)
+            if learner == best or not _kept_on_every_row(st, self.rows) or not isinstance(loss, (int, float)) \
+                    or not isinstance(secs, (int, float)):
+                continue
+            ranked.append((float(loss), float(secs)))
+        return min(ranked)[1] if ranked else 0.0
+
+
+def _kept_on_every_row(state: Any, rows: int) -> bool:
+    """Whether FLAML kept this learner's best model (``model_history``) and fitted it on every training row
+    (not on one of its early samples; no sample size recorded means no sampling)."""
+    est = getattr(state, "trained_estimator", None)
+    if est is None or getattr(est, "_model", None) is None:
+        return False
+    sample = getattr(state, "best_config_sample_size", None)
+    return not (isinstance(sample, int) and sample < rows)
 
 
 def _ray_recorder(on_trial: Callable[[int, float | None, str | None], None]):
@@ -224,7 +250,8 @@ def run_search(
 
     flaml_logger = logging.getLogger("flaml.automl.logger")
     automl = AutoML()
-    handler = _ProgressHandler(on_trial, None if ray_address else stop_if, automl, len(X_train))
+    handler = _ProgressHandler(on_trial, None if ray_address else stop_if, automl, len(X_train),
+                               partners=keep_models and not ray_address)
     # FLAML prints every log line to stdout by itself; the worker log wants our
     # progress, not hundreds of trial lines, so its console handlers rest meanwhile.
     resting = [h for h in flaml_logger.handlers if isinstance(h, logging.StreamHandler)]
@@ -323,12 +350,9 @@ def kept_models(result: SearchResult, train_rows: int) -> list[tuple[str, dict[s
 
     out = []
     for learner, state in (getattr(result.model, "_search_states", None) or {}).items():
-        est = getattr(state, "trained_estimator", None)
-        if est is None or getattr(est, "_model", None) is None:
+        if not _kept_on_every_row(state, train_rows):
             continue
-        sample = getattr(state, "best_config_sample_size", None)
-        if isinstance(sample, int) and sample < train_rows:
-            continue
+        est = state.trained_estimator
         seconds = float(getattr(state, "best_config_train_time", None) or getattr(state, "time2eval_best", None) or 0.0)
         out.append((learner, trained_config(learner, est, dict(AutoMLState.sanitize(state.best_config) or {})), est, seconds))
     return out

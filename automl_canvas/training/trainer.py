@@ -62,7 +62,7 @@ from .preprocess import TabularPreprocessor
 from .search import default_learners
 from .selection import choose, fresh_cost
 from .spec import MIN_CLASS_ROWS, ResolvedSpec
-from .validation_blend import Member, beats, blend_note, blend_on_validation, search_members
+from .validation_blend import Member, blend_note, decide, search_members
 
 __all__ = ["DEFAULT_LEARNER", "SplitRows", "TrainingOutcome", "fit_estimator", "library_versions", "make_estimator", "prepare_rows", "train"]
 
@@ -214,7 +214,7 @@ def train(
         fit_started = time.monotonic()
         default_val = make_default_model(task, spec.seed).fit(X_tr, y_tr)
         default_fit_seconds = time.monotonic() - fit_started
-        stop_if = refits_stop_rule(clock, len(y_tr), len(y_fit), len(y), default_fit_seconds, refit_full)
+        stop_if = refits_stop_rule(clock, len(y_tr), len(y_fit), len(y), default_fit_seconds, refit_full, blend=ensemble)
         default_val_score = score_of(task, metric, default_val, X_val, y_val)
         entries = []  # large tables: the zero-shot configurations only seed the search
         search_budget = max(MIN_SEARCH_SHARE * clock.budget, clock.left() * 0.85)
@@ -277,24 +277,22 @@ def train(
         if ensemble and not hurry and result.model is not None and not wrap_up_requested():
             progress(stage="combining the best models")
             members = [Member(DEFAULT_LEARNER, {}, default_val, default_fit_seconds), *search_members(result, task, len(y_tr))]
-            blend = blend_on_validation(task, metric, members, X_val, y_val, spec.seed, len(y_fit) / max(1, len(y_tr)))
+            # its refits must fit, the all-rows one included: a quarter more rows is worth more than a blend
+            # (diamonds: RMSE 542 on train+validation rows, 535 on every row), so the blend gives way to it
+            decision = decide(task, metric, members, X_val, y_val, spec.seed, fit_ratio=len(y_fit) / max(1, len(y_tr)),
+                              all_rows_ratio=len(y) / max(1, len(y_fit)) if refit_full else 0.0, single_score=val_score,
+                              fits=clock.fits)
+            blend, blend_info = decision.blend, decision.info(learner, val_score)
             if blend is not None:
                 others.append(candidate_row(ENSEMBLE_LEARNER, blend.config, blend.crossfit_score, "ensemble", metric,
                                             description="weighted ensemble (weights cross-fitted on the validation rows)"))
-                # its refits must fit, the all-rows one included: a quarter more rows is worth more than a blend
-                # (diamonds: RMSE 542 on train+validation rows, 535 on every row), so the blend gives way to it
-                refits = blend.refit_seconds * (1 + (len(y) / max(1, len(y_fit)) if refit_full else 0))
-                delivered_it = beats(metric, blend.crossfit_score, val_score) and clock.fits(1.1 * refits)
-                blend_info = {"ensemble": round(blend.crossfit_score, 6), "single": round(val_score, 6),
-                              "single_learner": learner, "delivered": delivered_it,
-                              "refit_seconds_expected": round(blend.refit_seconds, 2)}
-                if delivered_it:
-                    single = "the standard model" if learner == DEFAULT_LEARNER else f"the search's best model ({learner})"
-                    notes = [n for n in notes if n.get("kind") != "default_model_kept"]
-                    notes.append(blend_note(blend, single, val_score, metric))
-                    learner, config, val_score, kind = ENSEMBLE_LEARNER, blend.config, blend.crossfit_score, "ensemble"
-                    selection = "the validation rows (the ensemble's weights cross-fitted on two halves of them)"
-                    val_positive = blend.positive
+            if blend is not None and decision.delivered:
+                single = "the standard model" if learner == DEFAULT_LEARNER else f"the search's best model ({learner})"
+                notes = [n for n in notes if n.get("kind") != "default_model_kept"]
+                notes.append(blend_note(blend, single, val_score, metric, decision.left_out))
+                learner, config, val_score, kind = ENSEMBLE_LEARNER, blend.config, blend.crossfit_score, "ensemble"
+                selection = "the validation rows (the ensemble's weights cross-fitted on two halves of them)"
+                val_positive = blend.positive
     if hurry:
         notes.append({"severity": "warning", "kind": "time_ran_out",
                       "message": f"Time ran out: the build was asked to finish early, so it delivered the best model it had "

@@ -65,6 +65,7 @@ def test_the_clock_says_what_still_fits_and_where_the_time_went():
 
     clock = Clock(10.0)
     assert clock.fits(5.0) and not clock.fits(20.0)  # the promise: 10 s + 10 % + 5 s
+    assert clock.fits(13.0) and not clock.fits(14.0)  # ... less 2.5 s for reading the table and saving the model
     clock.started -= 30.0  # a build already past its promise: nothing more fits
     assert not clock.fits(0.1)
     assert Clock(0.0, repeatable=True).fits(1e9)  # a trial-bounded build is never cut for time
@@ -92,8 +93,9 @@ def test_the_large_table_search_ends_when_told_and_keeps_its_best_model():
     y = (df["bought"] == "yes").to_numpy(int)
     asked: list[tuple[float, float]] = []
 
-    def stop_if(best_fit_seconds: float, longest_trial_seconds: float) -> bool:
+    def stop_if(best_fit_seconds: float, longest_trial_seconds: float, partner_fit_seconds: float) -> bool:
         asked.append((best_fit_seconds, longest_trial_seconds))
+        assert partner_fit_seconds == 0.0  # no kept models, so no blend partner to plan for
         return len(asked) >= 2
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,3 +105,49 @@ def test_the_large_table_search_ends_when_told_and_keeps_its_best_model():
     assert out.ended_for_refits and not out.stopped_early
     assert len(out.trials) == 2  # a 30 s budget on 400 rows would have run hundreds
     assert out.model is not None and out.model.predict_proba(X.iloc[400:]).shape == (200, 2)
+
+
+def test_with_kept_models_the_stop_rule_is_told_the_runner_up_learners_fit_time():
+    """A blend member in waiting: once a second learner has a kept model fitted on every row, the stop rule
+    hears its fit time, so the search leaves time to refit a blend with it (phases.refits_stop_rule)."""
+    import tempfile
+    from pathlib import Path
+
+    from automl_canvas.training.preprocess import TabularPreprocessor
+    from automl_canvas.training.search import run_search
+
+    df = additive_table(n=600)
+    spec = _spec(df, budget=30)
+    X = TabularPreprocessor(spec.plan).fit(df).transform(df)
+    y = (df["bought"] == "yes").to_numpy(int)
+    partners: list[float] = []
+
+    def stop_if(best_fit_seconds: float, longest_trial_seconds: float, partner_fit_seconds: float) -> bool:
+        partners.append(partner_fit_seconds)
+        return False
+
+    with tempfile.TemporaryDirectory() as tmp:  # trial-bounded: the two learners take turns
+        run_search(X.iloc[:400], y[:400], X.iloc[400:], y[400:], task="binary", metric="roc_auc", time_budget=30,
+                   seed=0, n_jobs=1, log_path=Path(tmp) / "log.jsonl", learners=("lgbm", "lrl1"), stop_if=stop_if,
+                   max_iter=6, keep_models=True)
+    assert partners[0] == 0.0  # after the first trial there is no runner-up yet
+    assert max(partners) > 0.0
+
+
+def test_the_stop_rule_keeps_a_blends_refits_in_hand_only_when_there_is_a_partner():
+    from automl_canvas.training.phases import Clock, refits_stop_rule
+
+    clock = Clock(60.0)  # the promise: 1.1 * 60 + 5 = 71 s, 68.5 s of it for training
+    # 8,000 search rows, 10,000 train+validation rows, 12,500 rows in all (x1.1: 1.375 and 1.72); default fit 1 s
+    single = refits_stop_rule(clock, 8_000, 10_000, 12_500, 1.0, True)
+    blend = refits_stop_rule(clock, 8_000, 10_000, 12_500, 1.0, True, blend=True)
+    # a 30 s best model alone: 1.375 * 31 + 1.72 * 30 = 94 s of refits -- past the promise either way
+    assert single(30.0, 1.0, 0.0) and blend(30.0, 1.0, 0.0)
+    # a 3 s best model, 55 s into the longest trial: alone 1.375 * 4 + 1.72 * 3 = 11 s of refits (fits);
+    # with a 2 s runner-up, a blend's 3.09 * 6 = 19 s (does not fit, and is within 35 % of the budget: kept in hand)
+    assert not single(3.0, 55.0, 2.0)
+    assert not blend(3.0, 55.0, 0.0)
+    assert blend(3.0, 55.0, 2.0)
+    # a slow runner-up (30 s: a blend's refits would take 105 s) does not end the search early: the blend
+    # would leave it out anyway (validation_blend.decide)
+    assert not blend(3.0, 55.0, 30.0)

@@ -91,17 +91,21 @@ def test_no_ensemble_when_it_does_not_beat_the_single_model():
         assert info and info["ensemble"] > info["single"]
 
 
+def _train_and_validation_rows(n: int):
+    """(X_train, y_train, X_validation, y_validation), encoded, of a table made for a linear and a tree model."""
+    from automl_canvas.training.preprocess import TabularPreprocessor
+
+    df = additive_table(n=n, seed=8)
+    spec = _spec(df, "bought", budget=60, seed=2)
+    rows = prepare_rows(df, spec.task, spec.target, spec.seed, 0.2, 0.2)
+    X = TabularPreprocessor(spec.plan).fit(rows.X_raw.iloc[rows.fit_idx]).transform(rows.X_raw)
+    return X.iloc[rows.train_idx], rows.y[rows.train_idx], X.iloc[rows.val_idx], rows.y[rows.val_idx]
+
+
 def test_blend_weights_are_judged_on_the_half_they_were_not_chosen_on():
     """A linear and a tree model on a table made for both: a blend of two, its refit time scaled from the
     members' fit times, cross-fitted probabilities for every validation row; one member alone gives no blend."""
-    df = additive_table(n=1200, seed=8)
-    spec = _spec(df, "bought", budget=60, seed=2)
-    rows = prepare_rows(df, spec.task, spec.target, spec.seed, 0.2, 0.2)
-    from automl_canvas.training.preprocess import TabularPreprocessor
-
-    pre = TabularPreprocessor(spec.plan).fit(rows.X_raw.iloc[rows.fit_idx])
-    X = pre.transform(rows.X_raw)
-    X_tr, y_tr, X_val, y_val = X.iloc[rows.train_idx], rows.y[rows.train_idx], X.iloc[rows.val_idx], rows.y[rows.val_idx]
+    X_tr, y_tr, X_val, y_val = _train_and_validation_rows(1200)
     metric = resolve_metric("binary", "roc_auc")
     hgb = make_default_model("binary", 0).fit(X_tr, y_tr)
     lr = fit_estimator("binary", "lrl1", {}, 0, 1, X_tr, y_tr)
@@ -112,6 +116,37 @@ def test_blend_weights_are_judged_on_the_half_they_were_not_chosen_on():
     assert blend.positive is not None and blend.positive.shape == (len(y_val),) and np.all((blend.positive > 0) & (blend.positive < 1))
     # the same model twice adds nothing: the greedy selection keeps one, so there is nothing to blend
     assert blend_on_validation("binary", metric, [Member(DEFAULT_LEARNER, {}, hgb, 0.5)], X_val, y_val, 0, 1.25) is None
+
+
+def test_a_blend_whose_refits_would_not_fit_leaves_out_its_slowest_member():
+    """validation_blend.decide: three members blend; with time for the refits of the two fast ones only, the slow
+    member is left out, the other two re-blended and judged again (cross-fitted) -- not the single model kept."""
+    from automl_canvas.training.validation_blend import decide
+
+    X_tr, y_tr, X_val, y_val = _train_and_validation_rows(1500)
+    metric = resolve_metric("binary", "roc_auc")
+    LGBM = {"n_estimators": 60, "num_leaves": 4, "learning_rate": 0.1}
+    members = [Member(DEFAULT_LEARNER, {}, make_default_model("binary", 0).fit(X_tr, y_tr), 1.0),
+               Member("lrl1", {}, fit_estimator("binary", "lrl1", {}, 0, 1, X_tr, y_tr), 1.0),
+               Member("lgbm", LGBM, fit_estimator("binary", "lgbm", LGBM, 0, 1, X_tr, y_tr), 30.0)]
+    full = decide("binary", metric, members, X_val, y_val, 0, fit_ratio=1.25, all_rows_ratio=1.25, single_score=0.5,
+                  fits=lambda seconds: True)
+    assert full.delivered and not full.left_out
+    assert {m["learner"] for m in full.blend.config["members"]} >= {"lrl1", "lgbm"}
+    # time for about 2 s of members' fits (x 1.25 to train+validation, x 2.25 with the all-rows refit, x 1.1)
+    budget = 1.1 * 2.25 * 1.25 * 2.0 + 1e-6
+    cut = decide("binary", metric, members, X_val, y_val, 0, fit_ratio=1.25, all_rows_ratio=1.25, single_score=0.5,
+                 fits=lambda seconds: seconds <= budget)
+    assert cut.delivered and cut.left_out == ["lgbm"]
+    assert {m["learner"] for m in cut.blend.config["members"]} == {DEFAULT_LEARNER, "lrl1"}
+    assert cut.info("lrl1", 0.5)["left_out_for_time"] == ["lgbm"]
+    # no time at all: nothing delivered; the first blend is still shown (the leaderboard's evidence)
+    none = decide("binary", metric, members, X_val, y_val, 0, fit_ratio=1.25, all_rows_ratio=1.25, single_score=0.5,
+                  fits=lambda seconds: False)
+    assert not none.delivered and none.blend is not None and none.blend.config == full.blend.config
+    # a single model better than any blend: not delivered, whatever the time
+    assert not decide("binary", metric, members, X_val, y_val, 0, fit_ratio=1.25, all_rows_ratio=1.25, single_score=1.0,
+                      fits=lambda seconds: True).delivered
 
 
 def test_the_dashboard_says_how_the_large_table_ensemble_was_chosen(blended):
