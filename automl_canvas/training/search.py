@@ -78,16 +78,17 @@ _AT_RE = re.compile(r"^\s*at ([0-9.]+)s,")
 class _ProgressHandler(logging.Handler):
     """Reads FLAML's log lines into (trials done, best loss, best learner), and ends the search early when told to.
 
-    ``stop_if(best_fit_seconds, longest_trial_seconds, partner_fit_seconds)``, asked after every trial: True
+    ``stop_if(best_fit_seconds, longest_trial_seconds, partner_fit_seconds, kept)``, asked after every trial: True
     ends the search after that trial, keeping FLAML's best model (its time budget is set to what it has used, so
     its own loop ends as at any budget).  ``best_fit_seconds`` is what fitting the best configuration on all the
     search's training rows is expected to take (FLAML's measured time for it, scaled from its sample to every
     row); ``partner_fit_seconds`` the same for the best model of the runner-up learner, when its model was
-    fitted on every training row and kept (``keep_models``: a blend member in waiting), else 0.
+    fitted on every training row and kept (``keep_models``: a blend member in waiting), else 0; ``kept()`` gives
+    the models kept so far, as :func:`kept_models` does (for a rule that wants to try a blend of them first).
     """
 
     def __init__(self, on_trial: Callable[[int, float | None, str | None], None],
-                 stop_if: Callable[[float, float, float], bool] | None = None, automl: Any = None, rows: int = 0,
+                 stop_if: Callable[[float, float, float, Callable[[], list]], bool] | None = None, automl: Any = None, rows: int = 0,
                  partners: bool = False):
         super().__init__(logging.INFO)
         self.on_trial = on_trial
@@ -127,7 +128,8 @@ class _ProgressHandler(logging.Handler):
         if not isinstance(seconds, (int, float)) or not seconds > 0:
             return
         full = seconds * max(1.0, self.rows / sample) if isinstance(sample, int) and sample > 0 else seconds
-        if self.stop_if(full, self.longest, self._partner_seconds(states, best) if self.partners else 0.0):
+        partner = self._partner_seconds(states, best) if self.partners else 0.0
+        if self.stop_if(full, self.longest, partner, lambda: _kept(self.automl, self.rows)):
             self.automl._state.time_budget = 0  # FLAML has no stop call; its loop ends on this
             self.stopped_for_time = True
 
@@ -346,10 +348,14 @@ def kept_models(result: SearchResult, train_rows: int) -> list[tuple[str, dict[s
     A model FLAML fitted on a sample of the rows (its early, cheap trials on large tables) is left out: it is a
     weaker model than the one a refit of its record makes.
     """
+    return _kept(result.model, train_rows)
+
+
+def _kept(automl: Any, train_rows: int) -> list[tuple[str, dict[str, Any], Any, float]]:
     from flaml.automl.state import AutoMLState
 
     out = []
-    for learner, state in (getattr(result.model, "_search_states", None) or {}).items():
+    for learner, state in (getattr(automl, "_search_states", None) or {}).items():
         if not _kept_on_every_row(state, train_rows):
             continue
         est = state.trained_estimator

@@ -62,7 +62,7 @@ from .preprocess import TabularPreprocessor
 from .search import default_learners
 from .selection import choose, fresh_cost
 from .spec import MIN_CLASS_ROWS, ResolvedSpec
-from .validation_blend import Member, blend_note, decide, search_members
+from .validation_blend import Member, blend_note, blend_pays, decide, members_of, search_members
 
 __all__ = ["DEFAULT_LEARNER", "SplitRows", "TrainingOutcome", "fit_estimator", "library_versions", "make_estimator", "prepare_rows", "train"]
 
@@ -214,7 +214,13 @@ def train(
         fit_started = time.monotonic()
         default_val = make_default_model(task, spec.seed).fit(X_tr, y_tr)
         default_fit_seconds = time.monotonic() - fit_started
-        stop_if = refits_stop_rule(clock, len(y_tr), len(y_fit), len(y), default_fit_seconds, refit_full, blend=ensemble)
+        default_as_member = Member(DEFAULT_LEARNER, {}, default_val, default_fit_seconds)
+
+        def pays(kept: list) -> bool:
+            return blend_pays(task, metric, [default_as_member, *members_of(kept, task)], X_val, y_val, spec.seed)
+
+        stop_if = refits_stop_rule(clock, len(y_tr), len(y_fit), len(y), default_fit_seconds, refit_full, blend=ensemble,
+                                   blend_pays=pays)
         default_val_score = score_of(task, metric, default_val, X_val, y_val)
         entries = []  # large tables: the zero-shot configurations only seed the search
         search_budget = max(MIN_SEARCH_SHARE * clock.budget, clock.left() * 0.85)
@@ -276,7 +282,7 @@ def train(
         others = [candidate_row(DEFAULT_LEARNER, {}, default_val_score, "default_model", metric)]
         if ensemble and not hurry and result.model is not None and not wrap_up_requested():
             progress(stage="combining the best models")
-            members = [Member(DEFAULT_LEARNER, {}, default_val, default_fit_seconds), *search_members(result, task, len(y_tr))]
+            members = [default_as_member, *search_members(result, task, len(y_tr))]
             # its refits must fit, the all-rows one included: a quarter more rows is worth more than a blend
             # (diamonds: RMSE 542 on train+validation rows, 535 on every row), so the blend gives way to it
             decision = decide(task, metric, members, X_val, y_val, spec.seed, fit_ratio=len(y_fit) / max(1, len(y_tr)),

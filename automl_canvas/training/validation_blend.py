@@ -42,7 +42,8 @@ from .metrics import MetricInfo
 from .search import kept_models
 from .selection import ENSEMBLE_POOL
 
-__all__ = ["Blend", "BlendDecision", "Member", "beats", "blend_note", "blend_on_validation", "decide", "search_members"]
+__all__ = ["Blend", "BlendDecision", "Member", "beats", "blend_note", "blend_on_validation", "blend_pays", "decide",
+           "members_of", "search_members"]
 
 @dataclass
 class Member:
@@ -65,8 +66,24 @@ class Blend:
 def search_members(result: Any, task: str, train_rows: int) -> list[Member]:
     """The search's best model of each learner that can join an ensemble (search.kept_models: fitted on every
     training row, recorded with the trees it really has)."""
-    return [Member(learner, config, est, seconds) for learner, config, est, seconds in kept_models(result, train_rows)
-            if has_margin(task, learner)]
+    return members_of(kept_models(result, train_rows), task)
+
+
+def members_of(kept: list[tuple[str, dict[str, Any], Any, float]], task: str) -> list[Member]:
+    """Kept search models, as (learner, config, fitted model, fit seconds), that can join an ensemble."""
+    return [Member(learner, config, est, seconds) for learner, config, est, seconds in kept if has_margin(task, learner)]
+
+
+def blend_pays(task: str, metric: MetricInfo, members: list[Member], X_val, y_val: np.ndarray, seed: int) -> bool:
+    """Whether a blend of ``members`` beats the best of them alone on the validation rows, cross-fitted (asked
+    mid-search, before the search ends early to leave time for a blend's refits: phases.refits_stop_rule)."""
+    margins = [margin_of(task, m.learner, m.estimator, X_val) for m in members]
+    blend = blend_on_validation(task, metric, members, X_val, y_val, seed, 1.0, margins=margins)
+    if blend is None:
+        return False
+    alone = [margin_score(task, metric.name, y_val, np.asarray(out, dtype="float64")) for out in margins]
+    best = max(alone) if metric.higher_is_better else min(alone)
+    return beats(metric, blend.crossfit_score, best)
 
 
 def _halves(task: str, y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -93,7 +93,7 @@ def test_the_large_table_search_ends_when_told_and_keeps_its_best_model():
     y = (df["bought"] == "yes").to_numpy(int)
     asked: list[tuple[float, float]] = []
 
-    def stop_if(best_fit_seconds: float, longest_trial_seconds: float, partner_fit_seconds: float) -> bool:
+    def stop_if(best_fit_seconds: float, longest_trial_seconds: float, partner_fit_seconds: float, kept) -> bool:
         asked.append((best_fit_seconds, longest_trial_seconds))
         assert partner_fit_seconds == 0.0  # no kept models, so no blend partner to plan for
         return len(asked) >= 2
@@ -121,9 +121,12 @@ def test_with_kept_models_the_stop_rule_is_told_the_runner_up_learners_fit_time(
     X = TabularPreprocessor(spec.plan).fit(df).transform(df)
     y = (df["bought"] == "yes").to_numpy(int)
     partners: list[float] = []
+    kept_now: list[list] = []
 
-    def stop_if(best_fit_seconds: float, longest_trial_seconds: float, partner_fit_seconds: float) -> bool:
+    def stop_if(best_fit_seconds: float, longest_trial_seconds: float, partner_fit_seconds: float, kept) -> bool:
         partners.append(partner_fit_seconds)
+        if partner_fit_seconds > 0:
+            kept_now.append(kept())
         return False
 
     with tempfile.TemporaryDirectory() as tmp:  # trial-bounded: the two learners take turns
@@ -132,6 +135,9 @@ def test_with_kept_models_the_stop_rule_is_told_the_runner_up_learners_fit_time(
                    max_iter=6, keep_models=True)
     assert partners[0] == 0.0  # after the first trial there is no runner-up yet
     assert max(partners) > 0.0
+    # and the models kept so far, for a rule that tries their blend first: one per learner, each fitted
+    assert {learner for learner, *_ in kept_now[-1]} == {"lgbm", "lrl1"}
+    assert all(est.predict_proba(X.iloc[400:]).shape == (200, 2) for _, _, est, _ in kept_now[-1])
 
 
 def test_the_stop_rule_keeps_a_blends_refits_in_hand_only_when_there_is_a_partner():
@@ -151,3 +157,23 @@ def test_the_stop_rule_keeps_a_blends_refits_in_hand_only_when_there_is_a_partne
     # a slow runner-up (30 s: a blend's refits would take 105 s) does not end the search early: the blend
     # would leave it out anyway (validation_blend.decide)
     assert not blend(3.0, 55.0, 30.0)
+
+
+def test_the_search_ends_early_for_a_blend_only_when_the_kept_models_blend_pays():
+    """The blend's refits are kept in hand only if a blend of the models kept so far beats the best of them on
+    the validation rows; asked once (the first time it would end the search), the answer holds."""
+    from automl_canvas.training.phases import Clock, refits_stop_rule
+
+    asked: list[list] = []
+
+    def never(kept: list) -> bool:
+        asked.append(kept)
+        return False
+
+    rule = refits_stop_rule(Clock(60.0), 8_000, 10_000, 12_500, 1.0, True, blend=True, blend_pays=never)
+    assert not rule(3.0, 55.0, 2.0, lambda: ["kept models"]) and asked == [["kept models"]]
+    assert not rule(3.0, 55.0, 2.0, lambda: ["later"]) and len(asked) == 1  # the answer holds
+    assert rule(30.0, 1.0, 2.0, list)  # the single model's own refits still end it
+    paying = refits_stop_rule(Clock(60.0), 8_000, 10_000, 12_500, 1.0, True, blend=True, blend_pays=lambda kept: True)
+    assert not paying(3.0, 10.0, 2.0, list)  # time enough for a blend: no question asked
+    assert paying(3.0, 55.0, 2.0, list)

@@ -149,6 +149,20 @@ def test_a_blend_whose_refits_would_not_fit_leaves_out_its_slowest_member():
                       fits=lambda seconds: True).delivered
 
 
+def test_whether_a_blend_pays_is_judged_against_the_best_member_alone():
+    """Asked mid-search (phases.refits_stop_rule): a linear and a tree model on a table made for both pay; a model
+    alone, or with a copy of itself, does not."""
+    from automl_canvas.training.validation_blend import blend_pays
+
+    X_tr, y_tr, X_val, y_val = _train_and_validation_rows(1200)
+    metric = resolve_metric("binary", "roc_auc")
+    hgb = Member(DEFAULT_LEARNER, {}, make_default_model("binary", 0).fit(X_tr, y_tr), 1.0)
+    lr = Member("lrl1", {}, fit_estimator("binary", "lrl1", {}, 0, 1, X_tr, y_tr), 1.0)
+    assert blend_pays("binary", metric, [hgb, lr], X_val, y_val, 0)
+    assert not blend_pays("binary", metric, [hgb], X_val, y_val, 0)
+    assert not blend_pays("binary", metric, [hgb, Member(DEFAULT_LEARNER, {}, hgb.estimator, 1.0)], X_val, y_val, 0)
+
+
 def test_the_dashboard_says_how_the_large_table_ensemble_was_chosen(blended):
     """The scientist's Overview draws the two contenders and the cross-fitting rule from the recipe."""
     from streamlit.testing.v1 import AppTest
