@@ -78,6 +78,10 @@ class WorkerPool:
             "AUTOML_CANVAS_JOB_HEARTBEAT_SECONDS": "0.5",
             "AUTOML_CANVAS_JOB_POLL_SECONDS": "0.1",
             "AUTOML_CANVAS_N_JOBS": "1",
+            # Each job's process is started after its claim: a waiting process (runner/warm.py, tested in
+            # tests/test_warm_children.py) imports the whole training stack, and these workers run two dozen
+            # quick jobs -- a waiting process after every one of them was most of this module's CPU time.
+            "AUTOML_CANVAS_JOB_WARM_CHILDREN": "false",
         }
 
     def start(self, n: int) -> list[subprocess.Popen]:
