@@ -185,6 +185,12 @@ def test_the_dashboard_says_how_the_large_table_ensemble_was_chosen(blended):
     assert list(table["delivered"]) == [False, True]
     assert table["roc_auc on the validation rows"][1] == pytest.approx(out.recipe["validation_ensemble"]["ensemble"], abs=1e-4)
     assert any("cross-fitted" in c.value for c in at.caption)
+    assert not any("Left out" in c.value for c in at.caption)
+    # a blend that left a slow member out to finish on time says which
+    recipe = {**out.recipe, "validation_ensemble": {**out.recipe["validation_ensemble"], "left_out_for_time": ["xgboost"]}}
+    at = AppTest.from_function(page, kwargs={"recipe": recipe}).run()
+    assert not at.exception, at.exception
+    assert any(c.value.startswith("Left out of the ensemble to finish on time: xgboost") for c in at.caption)
 
 
 @pytest.mark.parametrize("learner", ["lgbm", "xgboost"])

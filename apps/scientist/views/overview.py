@@ -93,6 +93,10 @@ def _choice(v) -> None:
         st.caption("The ensemble's score is cross-fitted: the validation rows were cut in two halves and each half scored with "
                    "weights chosen on the other, so it is judged on rows its weights never saw; it is delivered only when that "
                    "beats the single model (and its refits fit in the time budget).")
+        if blend.get("left_out_for_time"):
+            names = ", ".join("default model" if n == DEFAULT_LEARNER else n for n in blend["left_out_for_time"])
+            st.caption(f"Left out of the ensemble to finish on time: {names} (refitting it as well would have run past "
+                       "the time budget; the ensemble without it was judged again the same way).")
     members = (recipe.get("hyperparameters") or {}).get("members") if recipe.get("learner") == "weighted_ensemble" else None
     if members:
         st.dataframe(pd.DataFrame([{"member": m["learner"], "weight": m["weight"], "hyperparameters": str(m.get("config") or {})}
