@@ -61,6 +61,7 @@ class Blend:
     crossfit_score: float  # the pooled cross-fitted score on the validation rows (what it is judged on)
     positive: np.ndarray | None  # binary: cross-fitted probabilities of the positive class (for the cut-off)
     refit_seconds: float  # expected for refitting every member on the train+validation rows
+    picked: tuple[int, ...] = ()  # positions, in the members given, of those with a weight (best first)
 
 
 def search_members(result: Any, task: str, train_rows: int) -> list[Member]:
@@ -120,7 +121,7 @@ def blend_on_validation(task: str, metric: MetricInfo, members: list[Member], X_
                           for i in chosen]}
     positive = link(task, crossfit)[:, -1] if task == "binary" else None
     return Blend(config, margin_score(task, metric.name, y_val, crossfit), positive,
-                 refit_seconds=fit_ratio * sum(members[i].fit_seconds for i in chosen))
+                 refit_seconds=fit_ratio * sum(members[i].fit_seconds for i in chosen), picked=tuple(chosen))
 
 
 @dataclass
@@ -162,8 +163,7 @@ def decide(task: str, metric: MetricInfo, members: list[Member], X_val, y_val: n
             break
         if fits(1.1 * blend.refit_seconds * (1 + all_rows_ratio)):
             return BlendDecision(blend, True, left_out)
-        in_blend = {m["learner"] for m in blend.config["members"]}
-        slowest = max((i for i in pool if members[i].learner in in_blend), key=lambda i: members[i].fit_seconds)
+        slowest = max((pool[j] for j in blend.picked), key=lambda i: members[i].fit_seconds)
         left_out.append(members[slowest].learner)
         pool.remove(slowest)
     return BlendDecision(first, False, left_out)
