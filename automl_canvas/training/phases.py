@@ -9,6 +9,7 @@ asked to wrap up, so a build on a busy machine ends with the best model it has.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,6 +34,8 @@ __all__ = ["AROUND_SECONDS", "BLEND_REFITS_SHARE", "FRESH_SEED_OFFSET", "MIN_SEA
            "full_refit_seconds",
            "hurried_choice", "jsonable", "operating_point", "outputs", "refits_stop_rule", "report", "reserve", "search",
            "validation_choice"]
+
+log = logging.getLogger(__name__)
 
 #: Most points of the best-score-so-far curve kept in a training job's progress.
 SEARCH_CURVE_POINTS = 200
@@ -221,10 +224,22 @@ def refits_stop_rule(clock: Clock, search_rows: int, fit_rows: int, all_rows: in
         if blend_refits > BLEND_REFITS_SHARE * clock.budget or clock.fits(longest_trial_seconds + blend_refits):
             return False
         if not pays:
-            pays.append(True if blend_pays is None or kept is None else bool(blend_pays(kept())))
+            pays.append(_blend_pays(blend_pays, kept))
         return pays[0]
 
     return stop_if
+
+
+def _blend_pays(blend_pays: Callable[[list], bool] | None, kept: Callable[[], list] | None) -> bool:
+    """The rule's one question, asked from inside FLAML's search loop: no question is a yes (keep the reserve);
+    a failure is a no -- it costs the blend's reserve, never the build."""
+    if blend_pays is None or kept is None:
+        return True
+    try:
+        return bool(blend_pays(kept()))
+    except Exception as exc:  # noqa: BLE001
+        log.info("no blend check mid-search (%s): the search goes on for the single model", exc)
+        return False
 
 
 def hurried_choice(ev: FoldEvidence, result: SearchResult, metric: MetricInfo, default_val_score: float):

@@ -174,6 +174,11 @@ def test_the_search_ends_early_for_a_blend_only_when_the_kept_models_blend_pays(
     assert not rule(3.0, 55.0, 2.0, lambda: ["kept models"]) and asked == [["kept models"]]
     assert not rule(3.0, 55.0, 2.0, lambda: ["later"]) and len(asked) == 1  # the answer holds
     assert rule(30.0, 1.0, 2.0, list)  # the single model's own refits still end it
+    def broken(kept: list) -> bool:
+        raise ValueError("a kept model that cannot score")
+
+    failing = refits_stop_rule(Clock(60.0), 8_000, 10_000, 12_500, 1.0, True, blend=True, blend_pays=broken)
+    assert not failing(3.0, 55.0, 2.0, list)  # a failed question is a no: the search goes on, the build with it
     paying = refits_stop_rule(Clock(60.0), 8_000, 10_000, 12_500, 1.0, True, blend=True, blend_pays=lambda kept: True)
     assert not paying(3.0, 10.0, 2.0, list)  # time enough for a blend: no question asked
     assert paying(3.0, 55.0, 2.0, list)
