@@ -62,6 +62,7 @@ class Blend:
     positive: np.ndarray | None  # binary: cross-fitted probabilities of the positive class (for the cut-off)
     refit_seconds: float  # expected for refitting every member on the train+validation rows
     picked: tuple[int, ...] = ()  # positions, in the members given, of those with a weight (best first)
+    best_alone: float = float("nan")  # the best member's own score on the validation rows
 
 
 def search_members(result: Any, task: str, train_rows: int) -> list[Member]:
@@ -78,13 +79,8 @@ def members_of(kept: list[tuple[str, dict[str, Any], Any, float]], task: str) ->
 def blend_pays(task: str, metric: MetricInfo, members: list[Member], X_val, y_val: np.ndarray, seed: int) -> bool:
     """Whether a blend of ``members`` beats the best of them alone on the validation rows, cross-fitted (asked
     mid-search, before the search ends early to leave time for a blend's refits: phases.refits_stop_rule)."""
-    margins = [margin_of(task, m.learner, m.estimator, X_val) for m in members]
-    blend = blend_on_validation(task, metric, members, X_val, y_val, seed, 1.0, margins=margins)
-    if blend is None:
-        return False
-    alone = [margin_score(task, metric.name, y_val, np.asarray(out, dtype="float64")) for out in margins]
-    best = max(alone) if metric.higher_is_better else min(alone)
-    return beats(metric, blend.crossfit_score, best)
+    blend = blend_on_validation(task, metric, members, X_val, y_val, seed, 1.0)
+    return blend is not None and beats(metric, blend.crossfit_score, blend.best_alone)
 
 
 def _halves(task: str, y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -121,7 +117,8 @@ def blend_on_validation(task: str, metric: MetricInfo, members: list[Member], X_
                           for i in chosen]}
     positive = link(task, crossfit)[:, -1] if task == "binary" else None
     return Blend(config, margin_score(task, metric.name, y_val, crossfit), positive,
-                 refit_seconds=fit_ratio * sum(members[i].fit_seconds for i in chosen), picked=tuple(chosen))
+                 refit_seconds=fit_ratio * sum(members[i].fit_seconds for i in chosen), picked=tuple(chosen),
+                 best_alone=alone[pool[0]])
 
 
 @dataclass
