@@ -176,9 +176,14 @@ def run_canvas(df: pd.DataFrame, name: str, target: str, task: str, tr, te, budg
             "internal_validation_score": outcome.validation_score,
             "cv_mean": (outcome.cv_metrics or {}).get("mean"),
             "model_selection": recipe.get("model_selection"),
+            **({"fresh_folds": recipe["fresh_folds"]} if recipe.get("fresh_folds") else {}),
             "features_used": len(spec.plan.kinds),
             "features_dropped": spec.plan.dropped,
             "notes": [n["message"] for n in outcome.notes],
+            **({"ensemble_members": [{"learner": m["learner"], "weight": m["weight"],
+                                      **({"platt": m["platt"]} if "platt" in m else {})}
+                                     for m in (recipe.get("hyperparameters") or {}).get("members", [])]}
+               if outcome.best_learner == "weighted_ensemble" else {}),
         },
     }
 

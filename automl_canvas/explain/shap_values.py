@@ -129,12 +129,14 @@ class ModelExplainer:
         ]
         self.background_rows = 0
         self._background_enc: pd.DataFrame | None = None
-        #: An ensemble: (weight, explainer of that member), explained as the weighted sum of its members.
-        self._members: list[tuple[float, ModelExplainer]] | None = None
+        #: An ensemble: (weight, Platt line or None, explainer of that member), explained as the weighted
+        #: sum of its members (a forest member's probability values mapped through its line).
+        self._members: list[tuple[float, tuple[float, float] | None, ModelExplainer]] | None = None
         if self.view.explainer == "ensemble":
-            self._members = [(float(m.weight), ModelExplainer(_member_model(model, m), background, seed=seed))
+            self._members = [(float(m.weight), getattr(m, "scale", None),
+                              ModelExplainer(_member_model(model, m), background, seed=seed))
                              for m in model.estimator.members]
-            self.background_rows = max(sub.background_rows for _, sub in self._members)
+            self.background_rows = max(sub.background_rows for _, _, sub in self._members)
             self._shap_version, self._hgb, self._hgb_problem, self._hgb_copy, self._explainer = _shap_version(), None, "", False, None
             return
         hgb_copy = self._hgb_copy = self.view.family == "hgb" and hgb_has_categorical(model.estimator)
@@ -197,8 +199,9 @@ class ModelExplainer:
             "column_kinds": dict(self.model.preprocessor.plan.kinds),
         }
         if self._members is not None:
-            meta["members"] = [{"learner": sub.model.learner, "weight": w, "explainer": sub.view.explainer}
-                               for w, sub in self._members]
+            meta["members"] = [{"learner": sub.model.learner, "weight": w, "explainer": sub.view.explainer,
+                                **({"platt": [float(scale[0]), float(scale[1])]} if scale is not None else {})}
+                               for w, scale, sub in self._members]
         if kind == "tree" and self._hgb_copy:
             meta["tree_copy"] = "lightgbm"
         if kind == "permutation":
@@ -231,17 +234,21 @@ class ModelExplainer:
     def _sampled(self) -> bool:
         """Whether explanations are sampled by permutation (so rows are capped), for this model or any member."""
         if self._members is not None:
-            return any(sub._sampled() for _, sub in self._members)
+            return any(sub._sampled() for _, _, sub in self._members)
         return self.view.explainer == "permutation" or (self._hgb_copy and self._hgb is None)
 
     def _values(self, X_enc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, str]:
         """(n, n_columns, n_outputs) values per original column, (n_outputs,) base values, explainer used."""
         if self._members is not None:
             # The ensemble's raw score is the weighted sum of its members' raw scores, so the weighted
-            # sum of their (exact) SHAP values and base values adds up to it exactly.
+            # sum of their (exact) SHAP values and base values adds up to it exactly.  A forest member's
+            # raw score is a + slope * probability: its probability SHAP values times the slope, its base
+            # value through the line (Shapley values are linear in the explained function).
             values, base = None, None
-            for weight, sub in self._members:
+            for weight, scale, sub in self._members:
                 v, b, _ = sub._values(X_enc)
+                if scale is not None:
+                    v, b = float(scale[1]) * v, float(scale[0]) + float(scale[1]) * b
                 values = weight * v if values is None else values + weight * v
                 base = weight * b if base is None else base + weight * b
             return values, base, "ensemble"

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..training.margins import as_columns, link
+from ..training.margins import as_columns, link, scaled
 from ..training.pipeline import CanvasModel
 from ..training.preprocess import MISSING_READ_AS, OTHER, parse_date
 
@@ -169,13 +169,16 @@ def _hgb_raw(inner, pre) -> Predictor | None:
     return raw
 
 
-def _margin(task: str, learner: str, est, pre) -> Predictor | None:
-    """An ensemble member's raw score (training/margins.py) on encoded float rows, for the boosters covered here."""
+def _margin(task: str, learner: str, est, pre, scale=None) -> Predictor | None:
+    """An ensemble member's raw score (training/margins.py) on encoded float rows, for the learners covered here."""
     inner = getattr(est, "_model", None) or est
     module, name = type(inner).__module__, type(inner).__name__
     if task == "regression":
         predictor = _single(task, inner, module, name, pre)
         return None if predictor is None else (lambda X: np.asarray(predictor(X), dtype="float64").reshape(-1))
+    if scale is not None:  # a binary forest: its Platt line of the positive-class probability
+        predictor = _single(task, inner, module, name, pre)
+        return None if predictor is None else (lambda X: scaled(np.asarray(predictor(X), dtype="float64")[:, -1], scale))
     if module.startswith("lightgbm") and name == "LGBMClassifier":
         booster = inner.booster_
         return lambda X: as_columns(booster.predict(X, raw_score=True), task)
@@ -192,7 +195,7 @@ def _ensemble(model) -> Predictor | None:
     """The members' raw scores, weighted and summed as the ensemble does, then linked (training/ensemble.py)."""
     parts = []
     for m in model.estimator.members:
-        margin = _margin(model.task, m.learner, m.estimator, model.preprocessor)
+        margin = _margin(model.task, m.learner, m.estimator, model.preprocessor, getattr(m, "scale", None))
         if margin is None:
             return None
         parts.append((float(m.weight), margin))

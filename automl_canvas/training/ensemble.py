@@ -11,7 +11,9 @@ The ensemble adds its members' raw scores with those weights (see
 training/margins.py) and applies the link once: sigmoid for binary, softmax for
 multiclass, identity for regression.  It is an estimator like the others
 (``fit``, ``predict``, ``predict_proba``), pickled inside a CanvasModel, and is
-rebuilt from its recipe: ``{"members": [{"learner", "config", "weight"}]}``.
+rebuilt from its recipe: ``{"members": [{"learner", "config", "weight"}]}``; a
+binary forest member also records its Platt line, ``"platt": [a, b]`` (see
+training/margins.py).
 """
 
 from __future__ import annotations
@@ -41,9 +43,14 @@ class EnsembleMember:
     config: dict[str, Any]
     weight: float
     estimator: Any = None  # fitted on fit()
+    #: a binary forest member's Platt line (a, b): its raw score is a + b * its positive-class probability
+    scale: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"learner": self.learner, "config": dict(self.config), "weight": round(float(self.weight), 6)}
+        out = {"learner": self.learner, "config": dict(self.config), "weight": round(float(self.weight), 6)}
+        if self.scale is not None:
+            out["platt"] = [float(self.scale[0]), float(self.scale[1])]
+        return out
 
 
 @dataclass
@@ -57,7 +64,9 @@ class WeightedEnsemble:
 
     @classmethod
     def from_config(cls, task: str, config: dict[str, Any], seed: int, n_jobs: int) -> WeightedEnsemble:
-        members = [EnsembleMember(m["learner"], dict(m.get("config") or {}), float(m["weight"])) for m in config["members"]]
+        members = [EnsembleMember(m["learner"], dict(m.get("config") or {}), float(m["weight"]),
+                                  scale=tuple(float(v) for v in m["platt"]) if m.get("platt") else None)
+                   for m in config["members"]]
         if not members:
             raise ValueError("an ensemble needs at least one member")
         return cls(task=task, members=members, seed=seed, n_jobs=n_jobs)
@@ -71,7 +80,7 @@ class WeightedEnsemble:
         return self
 
     def member_margins(self, X: pd.DataFrame) -> list[np.ndarray]:
-        return [margin_of(self.task, m.learner, m.estimator, X) for m in self.members]
+        return [margin_of(self.task, m.learner, m.estimator, X, m.scale) for m in self.members]
 
     def margin(self, X: pd.DataFrame) -> np.ndarray:
         """The weighted sum of the members' raw scores (what the ensemble's SHAP values add up to)."""

@@ -28,7 +28,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from .anytime import WrapUp, wrap_up_requested
 from .estimators import fit_estimator
-from .margins import has_margin, link, output_of
+from .margins import has_margin, link, output_of, scaled
 from .metrics import score
 
 __all__ = ["Candidate", "FoldEvidence", "TooSlow", "candidate_key", "make_splitter", "paired_margin"]
@@ -132,18 +132,30 @@ class FoldEvidence:
     def output(self, key: str) -> np.ndarray:
         return self._outputs[key]
 
-    def answer(self, members: list[tuple[str, float]]) -> np.ndarray:
-        """Out-of-fold answers (probabilities or values) of a weighted combination of fitted candidates."""
-        if len(members) == 1:
+    def margin(self, key: str, scale: tuple[float, float] | None = None) -> np.ndarray:
+        """A fitted candidate's out-of-fold raw scores; a binary forest's through its Platt line ``scale``."""
+        out = self._outputs[key]
+        if has_margin(self.task, self._learners[key]):
+            return out
+        if scale is None:
+            raise ValueError(f"{self._learners[key]} has no raw score: combine it through its Platt line")
+        return scaled(out, scale)
+
+    def answer(self, members: list[tuple]) -> np.ndarray:
+        """Out-of-fold answers (probabilities or values) of a weighted combination of fitted candidates.
+
+        ``members``: ``(key, weight)`` or ``(key, weight, Platt line or None)`` per candidate.
+        """
+        if len(members) == 1 and (len(members[0]) < 3 or members[0][2] is None):
             key = members[0][0]
             learner = self._learners[key]
             if not has_margin(self.task, learner):  # probabilities already
                 out = self._outputs[key]
                 return np.column_stack([1 - out, out]) if self.task == "binary" else out
-        total = sum(float(w) * self._outputs[k] for k, w in members)
+        total = sum(float(m[1]) * self.margin(m[0], m[2] if len(m) > 2 else None) for m in members)
         return link(self.task, total)
 
-    def _fold_scores(self, members: list[tuple[str, float]]) -> list[float]:
+    def _fold_scores(self, members: list[tuple]) -> list[float]:
         ans = self.answer(members)
         out = []
         for _, te in self.folds:
@@ -153,7 +165,7 @@ class FoldEvidence:
                 out.append(score(self.task, self.metric, self.y[te], ans[te], ans[te].argmax(axis=1)))
         return out
 
-    def combination_scores(self, members: list[tuple[str, float]]) -> list[float]:
+    def combination_scores(self, members: list[tuple]) -> list[float]:
         """Per-fold scores of a weighted combination of candidates already fitted here."""
         return self._fold_scores(members)
 

@@ -8,7 +8,16 @@ members' SHAP values in that same space), which averaging probabilities would
 not.  So only learners with a raw score can be members of a classification
 ensemble: the boosted trees (LightGBM, XGBoost, CatBoost, HistGradientBoosting)
 and the logistic regression.  Random forests and extra trees average
-probabilities and have no raw score; they join regression ensembles only.
+probabilities and have no raw score.  They join regression ensembles as they
+are, and *binary* ensembles through Platt scaling: the member's raw score is
+``a + b * p``, a straight line of its positive-class probability ``p`` fitted to
+the out-of-fold labels by logistic regression (Platt, 1999; the usual way to
+give a probability-averaging model a log-odds).  Being linear in ``p``, it keeps
+the explanation exact: the member's SHAP values in log-odds are ``b`` times its
+exact TreeSHAP values in probability.  The pair ``(a, b)`` is recorded in the
+ensemble's recipe (``"platt"``), so a refit reproduces the same ensemble.
+Multiclass ensembles leave forests out (one line per class would not share a
+softmax as simply).
 
 This module is the one place that knows how each learner gives its raw score;
 explain/library.py reads the same outputs for SHAP.
@@ -21,10 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MARGIN_LEARNERS", "as_columns", "has_margin", "hgb_raw_scores", "link", "margin_of", "output_of"]
+__all__ = ["MARGIN_LEARNERS", "SCALED_LEARNERS", "as_columns", "can_join", "has_margin", "hgb_raw_scores", "link",
+           "margin_of", "needs_scale", "output_of", "platt_scale", "scaled"]
 
 #: Learners with a raw score (classification ensemble members); ``hist_gradient_boosting_default`` included.
 MARGIN_LEARNERS = frozenset({"lgbm", "xgboost", "xgb_limitdepth", "catboost", "lrl1", "lrl2", "hist_gradient_boosting_default"})
+#: Probability-averaging learners that join a binary ensemble through Platt scaling (exact TreeSHAP in probability).
+SCALED_LEARNERS = frozenset({"rf", "extra_tree"})
 
 
 def hgb_raw_scores(est: Any, X_encoded: pd.DataFrame) -> np.ndarray:
@@ -42,6 +54,48 @@ def has_margin(task: str, learner: str) -> bool:
     return task == "regression" or learner in MARGIN_LEARNERS
 
 
+def needs_scale(task: str, learner: str) -> bool:
+    """Whether ``learner`` joins a ``task`` ensemble only through a recorded Platt line (binary forests)."""
+    return task == "binary" and learner in SCALED_LEARNERS
+
+
+def can_join(task: str, learner: str) -> bool:
+    """Whether ``learner`` can be a member of a cross-validated ensemble for ``task`` (with a Platt line if needed)."""
+    return has_margin(task, learner) or needs_scale(task, learner)
+
+
+def platt_scale(p: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[float, float]:
+    """The line ``a + b * p`` whose sigmoid fits the labels ``y`` (0/1) best: Platt's logistic fit.
+
+    Platt's own smoothed targets ((positives + 1) / (positives + 2) for a
+    positive, 1 / (negatives + 2) for a negative) keep the fit finite when the
+    out-of-fold probabilities happen to separate the classes; Newton's method
+    on two parameters converges in a handful of steps and needs no library.
+    """
+    p = np.asarray(p, dtype="float64").reshape(-1)
+    y = np.asarray(y).reshape(-1)
+    pos = float((y == 1).sum())
+    neg = float(len(y) - pos)
+    t = np.where(y == 1, (pos + 1.0) / (pos + 2.0), 1.0 / (neg + 2.0))
+    X = np.column_stack([np.ones_like(p), p])
+    w = np.array([np.log((pos + 1.0) / (neg + 1.0)), 0.0])
+    for _ in range(iterations):
+        q = 1.0 / (1.0 + np.exp(-np.clip(X @ w, -700, 700)))
+        grad = X.T @ (q - t)
+        hess = X.T @ (X * (q * (1.0 - q))[:, None]) + 1e-9 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        w = w - step
+        if float(np.abs(step).max()) < 1e-10:
+            break
+    return float(w[0]), float(w[1])
+
+
+def scaled(p: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
+    """A Platt line applied to positive-class probabilities: the member's raw score (log-odds)."""
+    a, b = scale
+    return float(a) + float(b) * np.asarray(p, dtype="float64")
+
+
 def as_columns(raw: np.ndarray, task: str) -> np.ndarray:
     """(n,) for binary and regression, (n, k) for multiclass."""
     raw = np.asarray(raw, dtype="float64")
@@ -50,10 +104,18 @@ def as_columns(raw: np.ndarray, task: str) -> np.ndarray:
     return raw.reshape(len(raw), -1)[:, -1] if raw.ndim == 2 else raw
 
 
-def margin_of(task: str, learner: str, estimator: Any, X: pd.DataFrame) -> np.ndarray:
-    """The raw score of a fitted single learner on encoded rows: (n,) or (n, k) for multiclass."""
+def margin_of(task: str, learner: str, estimator: Any, X: pd.DataFrame,
+              scale: tuple[float, float] | None = None) -> np.ndarray:
+    """The raw score of a fitted single learner on encoded rows: (n,) or (n, k) for multiclass.
+
+    ``scale``: the recorded Platt line of a binary forest member (required for one, ignored otherwise).
+    """
     if task == "regression":
         return np.asarray(estimator.predict(X), dtype="float64")
+    if needs_scale(task, learner):
+        if scale is None:
+            raise ValueError(f"learner '{learner}' joins a binary ensemble only with its recorded Platt line")
+        return scaled(np.asarray(estimator.predict_proba(X), dtype="float64")[:, -1], scale)
     if learner == "hist_gradient_boosting_default":
         return as_columns(hgb_raw_scores(estimator, X), task)
     if learner not in MARGIN_LEARNERS:

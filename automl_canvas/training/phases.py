@@ -26,9 +26,8 @@ from .folds import FoldEvidence, TooSlow
 from .leaderboard import DEFAULT_LEARNER, candidate_row
 from .metrics import MetricInfo, evaluate, score
 from .operating_point import ThresholdCurve, choose_operating_point
-from .portfolio import COST_FACTOR
 from .search import SearchResult, run_search
-from .selection import best_single, ensemble_config, ensemble_of
+from .selection import best_single, contender_keys, ensemble_config, ensemble_of, fresh_cost
 
 __all__ = ["AROUND_SECONDS", "BLEND_REFITS_SHARE", "FRESH_SEED_OFFSET", "MIN_SEARCH_SHARE", "PORTFOLIO_SHARE", "Clock", "candidate_rows", "fit_portfolio",
            "full_refit_seconds",
@@ -132,7 +131,7 @@ def fit_portfolio(ev: FoldEvidence, entries, clock: Clock, default_seconds: floa
     fitted, skipped = [], []
     window_ends = None if clock.repeatable else clock.started + PORTFOLIO_SHARE * clock.budget
     for entry in entries:
-        expected = default_seconds * COST_FACTOR.get(entry.learner, 2.0)
+        expected = default_seconds * entry.cost
         if wrap_up_requested() or (window_ends is not None and time.monotonic() + expected > window_ends):
             skipped.append(entry.learner)
             continue
@@ -153,11 +152,20 @@ def fit_portfolio(ev: FoldEvidence, entries, clock: Clock, default_seconds: floa
     return fitted
 
 
-def reserve(ev: FoldEvidence) -> float:
-    """Seconds kept back from the search: the winner's folds, the fresh folds and the refits."""
+def reserve(ev: FoldEvidence, higher: bool) -> float:
+    """Seconds kept back from the search: the search winner's folds, the fresh folds and the refits.
+
+    The fresh folds refit every contender (training/selection.py): those the candidates in hand would send
+    there (``contender_keys``, their measured fold times) and the search's winner, which is also fitted on
+    the search folds first -- a typical candidate's time for each of those two.  The refits of the chosen
+    recipe are planned as the trainer plans them (0.6 of the dearest candidate's folds).  Planning less (it
+    was the cheapest candidate plus four typical ones) let a small table's search run until the fresh folds
+    no longer fitted, in two builds of three, so the choice fell back to the search folds the winner was
+    picked on and the ensemble was never judged.
+    """
     secs = sorted(c.seconds for c in ev.candidates.values())
     typical = secs[len(secs) // 2]
-    return secs[0] + 4.0 * typical
+    return fresh_cost(ev, contender_keys(ev, higher)) + 2.0 * typical + 0.6 * secs[-1]
 
 
 def search(task, metric, spec, X_a, y_a, X_b, y_b, splitter, budget, n_jobs, allowed, starts, progress, ray_address,

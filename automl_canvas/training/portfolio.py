@@ -12,7 +12,11 @@ So every build first fits, on the same folds as everything else:
   stopping on the last tenth of the training rows): the strongest default on
   tables with many categorical columns;
 - an L1-regularised logistic regression (classification): a linear member
-  makes ensembles more diverse than another tree model would.
+  makes ensembles more diverse than another tree model would;
+- scikit-learn's own random forest and extra trees (100 full-depth trees):
+  on small, noisy tables these averaging models are often the best single
+  models and the most useful ensemble members (AutoGluon fits both by default);
+  last, because on large tables they cost several default models each.
 
 The default HistGradientBoosting model is fitted by the trainer in any case.
 The search then starts from the zero-shot configurations (``starting_points``).
@@ -36,10 +40,14 @@ log = logging.getLogger(__name__)
 #: Rough cost of one fit relative to the default HistGradientBoosting model's (to skip what does not fit the time).
 COST_FACTOR = {"lgbm": 1.5, "catboost": 4.0, "xgboost": 2.0, "extra_tree": 1.0, "rf": 1.5, "lrl1": 0.5}
 _ZERO_SHOT = ("lgbm", "xgboost", "extra_tree")
+_ZERO_SHOT_SOURCE = "FLAML zero-shot default for this table"
 #: FLAML's starting configuration for CatBoost (its search space's init values).
 #: 300 trees at 0.1 (not FLAML's 8,192 with early stopping): a bounded cost on tables whose loss keeps falling.
 _CATBOOST = {"early_stopping_rounds": 10, "learning_rate": 0.1, "n_estimators": 300}
 _LINEAR = {"C": 1.0}
+#: scikit-learn's defaults (an empty configuration): 100 full-depth trees; dearer than the zero-shot forests.
+_FOREST_DEFAULTS = (("rf", "random forest default (scikit-learn's)"), ("extra_tree", "extra trees default (scikit-learn's)"))
+_FOREST_DEFAULT_COST = 3.0
 #: Caps that keep a zero-shot configuration within a short budget (some are mined for hour-long runs).
 _MAX_ESTIMATORS = 1000
 
@@ -50,6 +58,12 @@ class PortfolioEntry:
     config: dict[str, Any]
     #: Where the configuration comes from, in words for the leaderboard.
     source: str
+    #: Rough cost of one fit relative to the default model's (None: the learner's ``COST_FACTOR``).
+    cost_factor: float | None = None
+
+    @property
+    def cost(self) -> float:
+        return self.cost_factor if self.cost_factor is not None else COST_FACTOR.get(self.learner, 2.0)
 
 
 def _flaml_task(task: str) -> str:
@@ -93,13 +107,16 @@ def portfolio(task: str, X: pd.DataFrame, y: np.ndarray, allowed: tuple[str, ...
         else:
             config = _zero_shot(task, learner, X, y)
             if config is not None:
-                entries.append(PortfolioEntry(learner, config, "FLAML zero-shot default for this table"))
+                entries.append(PortfolioEntry(learner, config, _ZERO_SHOT_SOURCE))
+    for learner, source in _FOREST_DEFAULTS:
+        if learner in allowed:
+            entries.append(PortfolioEntry(learner, {}, source, cost_factor=_FOREST_DEFAULT_COST))
     return entries
 
 
 def starting_points(entries: list[PortfolioEntry]) -> dict[str, dict[str, Any]]:
     """The zero-shot configurations, as FLAML's ``starting_points`` (one per learner)."""
-    return {e.learner: dict(e.config) for e in entries if e.learner in _ZERO_SHOT}
+    return {e.learner: dict(e.config) for e in entries if e.learner in _ZERO_SHOT and e.source == _ZERO_SHOT_SOURCE}
 
 
 def search_space_names(task: str, learner: str, data_size: tuple[int, int]) -> set[str] | None:

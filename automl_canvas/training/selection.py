@@ -3,16 +3,25 @@
 The rule a reviewer can check (docs/training.md):
 
 1. On the *search folds* (where the portfolio, the search and the ensemble
-   weights were chosen) the best single candidate and, from the candidates with
-   a raw score, a greedy weighted ensemble are formed.
+   weights were chosen) the best single candidate, the best *ready-made*
+   candidate (a portfolio configuration: not picked by the search) and, from
+   the candidates that can join one, a greedy weighted ensemble are formed.
 2. On *fresh folds* (same rows, another seed; nothing was tuned on them) the
-   default model, the best single model and the ensemble are refit per fold
-   with their recorded configurations and weights, and scored.
-3. The better of the single model and the ensemble on the fresh folds is the
-   challenger.  It is delivered only when it beats the default model on the
-   fresh folds by more than one standard error of the paired per-fold
+   default model, the best single model, the best ready-made one (when it is
+   another) and the ensemble are refit per fold with their recorded
+   configurations and weights, and scored.
+3. The best of the contenders other than the default model on the fresh folds
+   is the challenger.  It is delivered only when it beats the default model on
+   the fresh folds by more than one standard error of the paired per-fold
    difference; otherwise the default model is delivered, and the analyst and
    the scientist are told so.
+
+Why the ready-made contender: the search's winner was picked among hundreds
+of trials on the search folds themselves, so its score there is flattered
+(winner's curse), most on small tables; a ready-made configuration was not
+picked among many.  Without it, a search winner that only looks better than
+CatBoost's or a forest's default on the search folds would stand alone
+against the default model on the fresh folds.
 
 When the remaining time does not allow the fresh folds, the same rule runs on
 the search folds for the single model only (the ensemble's weights were fitted
@@ -30,12 +39,15 @@ import numpy as np
 from .ensemble import ENSEMBLE_LEARNER, greedy_weights
 from .folds import Candidate, FoldEvidence, candidate_key, paired_margin
 from .leaderboard import DEFAULT_LEARNER
-from .margins import has_margin
+from .margins import can_join, needs_scale, platt_scale
 
-__all__ = ["ENSEMBLE_POOL", "Choice", "best_single", "choose", "ensemble_of", "fresh_cost"]
+__all__ = ["ENSEMBLE_POOL", "SEARCH_SOURCE", "Choice", "best_ready_made", "best_single", "choose", "contender_keys",
+           "contenders_of", "ensemble_of", "fresh_cost"]
 
 #: Most distinct candidates offered to the ensemble (best first on the search folds).
 ENSEMBLE_POOL = 6
+#: The ``source`` of the search's own pick among the candidates (training/phases.py fits it under this name).
+SEARCH_SOURCE = "search"
 
 
 @dataclass
@@ -61,26 +73,46 @@ def best_single(ev: FoldEvidence, higher: bool) -> Candidate:
     return max(cands, key=lambda c: c.mean) if higher else min(cands, key=lambda c: c.mean)
 
 
-def ensemble_of(ev: FoldEvidence, higher: bool) -> tuple[dict[str, float], float] | None:
-    """Greedy weights over the best candidates with a raw score; None when fewer than two are picked."""
-    pool = [c for c in ev.candidates.values() if has_margin(ev.task, c.learner) and np.isfinite(ev.output(_key(c))).all()]
+def best_ready_made(ev: FoldEvidence, higher: bool) -> Candidate | None:
+    """The best portfolio candidate on ``ev``'s folds: neither the search's pick nor the default model."""
+    cands = [c for c in ev.candidates.values() if c.source != SEARCH_SOURCE and c.learner != DEFAULT_LEARNER]
+    if not cands:
+        return None
+    return max(cands, key=lambda c: c.mean) if higher else min(cands, key=lambda c: c.mean)
+
+
+def ensemble_of(ev: FoldEvidence, higher: bool) -> tuple[list[tuple[str, float, tuple[float, float] | None]], float] | None:
+    """Greedy weights over the best candidates that can join an ensemble; None when fewer than two are picked.
+
+    Returns the members as ``(key, weight, Platt line or None)`` and the ensemble's score on ``ev``'s rows.
+    A binary forest joins through the Platt line fitted to its out-of-fold probabilities on these folds
+    (training/margins.py): the line is part of the recipe, so fresh folds judge the same ensemble.
+    """
+    pool = [c for c in ev.candidates.values() if can_join(ev.task, c.learner) and np.isfinite(ev.output(_key(c))).all()]
     pool.sort(key=lambda c: c.mean, reverse=higher)
     pool = pool[:ENSEMBLE_POOL]
     if len(pool) < 2:
         return None
-    weights, value = greedy_weights(ev.task, ev.metric, higher, ev.y, {_key(c): ev.output(_key(c)) for c in pool})
+    scales = {_key(c): platt_scale(ev.output(_key(c)), ev.y) for c in pool if needs_scale(ev.task, c.learner)}
+    weights, value = greedy_weights(ev.task, ev.metric, higher, ev.y,
+                                    {_key(c): ev.margin(_key(c), scales.get(_key(c))) for c in pool})
     if len(weights) < 2:
         return None
-    return weights, value
+    return [(k, w, scales.get(k)) for k, w in weights.items()], value
 
 
 def _key(c: Candidate) -> str:
     return candidate_key(c.learner, c.config)
 
 
-def ensemble_config(ev: FoldEvidence, weights: dict[str, float]) -> dict[str, Any]:
-    return {"members": [{"learner": ev.candidates[k].learner, "config": dict(ev.candidates[k].config), "weight": round(w, 6)}
-                        for k, w in weights.items()]}
+def ensemble_config(ev: FoldEvidence, members: list[tuple[str, float, tuple[float, float] | None]]) -> dict[str, Any]:
+    out = []
+    for k, w, scale in members:
+        m = {"learner": ev.candidates[k].learner, "config": dict(ev.candidates[k].config), "weight": round(w, 6)}
+        if scale is not None:
+            m["platt"] = [float(scale[0]), float(scale[1])]
+        out.append(m)
+    return {"members": out}
 
 
 def fresh_cost(ev: FoldEvidence, keys: list[str]) -> float:
@@ -88,8 +120,28 @@ def fresh_cost(ev: FoldEvidence, keys: list[str]) -> float:
     return float(sum(ev.candidates[k].seconds for k in set(keys)))
 
 
-def _positive(ev: FoldEvidence, members: list[tuple[str, float]]) -> np.ndarray | None:
+def _positive(ev: FoldEvidence, members: list[tuple]) -> np.ndarray | None:
     return ev.answer(members)[:, -1] if ev.task == "binary" else None
+
+
+def contenders_of(search: FoldEvidence, higher: bool) -> tuple[dict[str, list[tuple]], tuple | None]:
+    """What the fresh folds judge: contender name -> its members ``(key, weight[, Platt line])``, and the ensemble
+    (members, score on the search folds) or None.  The trainer plans the fresh folds' time from the same list."""
+    default_key = candidate_key(DEFAULT_LEARNER, {})
+    single_key = _key(best_single(search, higher))
+    contenders: dict[str, list[tuple]] = {"default": [(default_key, 1.0)], "single": [(single_key, 1.0)]}
+    ready = best_ready_made(search, higher)
+    if ready is not None and _key(ready) != single_key:
+        contenders["ready_made"] = [(_key(ready), 1.0)]
+    ens = ensemble_of(search, higher)
+    if ens is not None:
+        contenders["ensemble"] = list(ens[0])
+    return contenders, ens
+
+
+def contender_keys(search: FoldEvidence, higher: bool) -> list[str]:
+    """Every candidate the fresh folds would refit (each once)."""
+    return list(dict.fromkeys(m[0] for members in contenders_of(search, higher)[0].values() for m in members))
 
 
 def choose(search: FoldEvidence, higher: bool, *, fresh: FoldEvidence | None, deadline: float | None = None) -> Choice:
@@ -111,12 +163,9 @@ def choose(search: FoldEvidence, higher: bool, *, fresh: FoldEvidence | None, de
                           _positive(search, [(single_key, 1.0)]))
         return _default_kept(search, d, single, default_key, single_key, what, margin)
 
-    ens = ensemble_of(search, higher)
-    contenders: dict[str, list[tuple[str, float]]] = {"default": [(default_key, 1.0)], "single": [(single_key, 1.0)]}
-    if ens is not None:
-        contenders["ensemble"] = list(ens[0].items())
+    contenders, ens = contenders_of(search, higher)
     for members in contenders.values():
-        for k, _ in members:
+        for k, *_ in members:
             c = search.candidates[k]
             fresh.fit(c.learner, c.config, c.source, deadline=deadline)
     scores = {name: np.asarray(fresh.combination_scores(m)) for name, m in contenders.items()}
@@ -124,23 +173,28 @@ def choose(search: FoldEvidence, higher: bool, *, fresh: FoldEvidence | None, de
     what = f"{fresh.n_folds} fresh cross-validation folds (another seed; no model was tuned on them)"
     info = {"metric": fresh.metric, "folds": fresh.n_folds, "mean_scores": means,
             **({"ensemble_weights_search_folds_score": round(ens[1], 6)} if ens is not None else {})}
-    names = [n for n in ("single", "ensemble") if n in scores]
+    names = [n for n in ("single", "ready_made", "ensemble") if n in scores]
     challenger = max(names, key=lambda n: sign * means[n])
     diffs = sign * (scores[challenger] - scores["default"])
     margin = paired_margin(diffs)
     info["challenger"], info["margin"], info["mean_difference"] = challenger, round(margin, 6), round(float(diffs.mean()), 6)
     cv = {"metric": fresh.metric, "folds": fresh.n_folds, "scores": scores[challenger].tolist(),
           "mean": means[challenger], "std": float(scores[challenger].std())}
-    challenger_is_default = challenger == "single" and single_key == default_key
+    members = contenders[challenger]
+    challenger_is_default = [m[0] for m in members] == [default_key]
+    picked = None if challenger == "ensemble" else search.candidates[members[0][0]]
     if not challenger_is_default and float(diffs.mean()) > margin:
-        members = contenders[challenger]
+        info["delivered"] = challenger
         if challenger == "ensemble":
-            learner, config = ENSEMBLE_LEARNER, ensemble_config(search, dict(members))
+            learner, config = ENSEMBLE_LEARNER, ensemble_config(search, members)
         else:
-            learner, config = single.learner, single.config
-        return Choice(learner, dict(config), challenger, means[challenger], cv, what, _positive(fresh, members), info)
+            learner, config = picked.learner, picked.config
+        kind = "ensemble" if challenger == "ensemble" else "single"
+        return Choice(learner, dict(config), kind, means[challenger], cv, what, _positive(fresh, members), info)
+    info["delivered"] = "default"
     d = fresh.candidates[default_key]
-    best_name = "the ensemble" if challenger == "ensemble" else f"the best single model ({single.learner})"
+    best_name = "the ensemble" if challenger == "ensemble" else (
+        f"the best single model ({picked.learner})" if challenger == "single" else f"the best ready-made model ({picked.learner})")
     choice = Choice(DEFAULT_LEARNER, {}, "default", d.mean, d.cv_dict(fresh.metric), what,
                     _positive(fresh, [(default_key, 1.0)]), info)
     if not challenger_is_default:

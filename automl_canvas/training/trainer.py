@@ -60,7 +60,7 @@ from .pipeline import CanvasModel, make_baseline, make_default_model
 from .portfolio import portfolio, starting_points
 from .preprocess import TabularPreprocessor
 from .search import default_learners
-from .selection import choose, fresh_cost
+from .selection import choose, contender_keys, fresh_cost
 from .spec import MIN_CLASS_ROWS, ResolvedSpec
 from .validation_blend import Member, blend_note, blend_pays, decide, members_of, search_members
 
@@ -207,7 +207,7 @@ def train(
         if entries:
             progress(stage="fitting strong defaults")
             entries = fit_portfolio(ev, entries, clock, default.seconds, notes)
-        search_budget = max(MIN_SEARCH_SHARE * clock.budget, clock.left() - reserve(ev))
+        search_budget = max(MIN_SEARCH_SHARE * clock.budget, clock.left() - reserve(ev, higher))
         if clock.repeatable:
             search_budget = max(search_budget, clock.left())  # the trial count bounds it; the time is a safety cap
     else:
@@ -260,7 +260,7 @@ def train(
             if ensemble:
                 fresh = FoldEvidence(task, metric.name, X_fit, y_fit,
                                      make_splitter(task, y_fit, cv_folds, spec.seed + FRESH_SEED_OFFSET), spec.seed, n_jobs)
-                needed = min(fresh_cost(ev, list(ev.candidates)), 3 * max(c.seconds for c in ev.candidates.values()))
+                needed = fresh_cost(ev, contender_keys(ev, higher))
                 end = clock.soft_end(refits)
                 if end is not None and time.monotonic() + needed > end:
                     fresh = None

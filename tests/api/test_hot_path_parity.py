@@ -103,6 +103,25 @@ def test_fast_scorer_equals_the_frame_path(churn, task, learner):
         assert float(proba[k]) == float(frame["confidence"].iat[0])
 
 
+def test_a_binary_ensemble_with_a_forest_member_scores_as_the_frame_path(churn):
+    """A forest joins a binary ensemble through its recorded Platt line: the hot path applies the same line."""
+    model = _model(churn, "binary", "lgbm")
+    X = model.transform(churn.drop(columns=["churned"]))
+    y = (churn["churned"] == "Yes").to_numpy().astype(int)
+    with_forest = {"members": [{"learner": "lgbm", "config": {"n_estimators": 20, "num_leaves": 8}, "weight": 0.6},
+                               {"learner": "extra_tree", "config": {"n_estimators": 15}, "weight": 0.4,
+                                "platt": [-3.0, 6.0]}]}
+    ens = dataclasses.replace(model, learner="weighted_ensemble",
+                              estimator=fit_estimator("binary", "weighted_ensemble", with_forest, 0, 1, X, y))
+    scorer = build_scorer(ens)
+    assert scorer is not None
+    for record in _records(churn, "churned"):
+        frame = ens.predict_frame(pd.DataFrame([record], columns=ens.input_columns))
+        prediction, proba, _ = scorer.score(record)
+        assert prediction == frame["prediction"].iat[0], record
+        np.testing.assert_array_equal(proba, frame[[f"probability_{c}" for c in ens.classes]].to_numpy()[0])
+
+
 def test_the_cut_off_decides_binary_answers(churn):
     """At a cut-off of 0.99 almost everything is 'No'; at 0.01 'Yes': the scorer follows the model's threshold."""
     model = _model(churn, "binary", "lgbm")

@@ -49,7 +49,7 @@ def ensemble_world(tmp_path_factory):
         users, tokens = users_with_tokens(s, settings, ROLES, "ensemble tests")
         project = create_project(s, users["ana"], ProjectCreate(name="Offers", question="Who buys?"))
     ds = ingest_file(engine, settings, users["ana"], project.id, path)
-    request = TrainingRequest(target="bought", budget=120, max_trials=2, learners=["lgbm", "lrl1"], seed=11)
+    request = TrainingRequest(target="bought", budget=120, max_trials=2, learners=["lgbm", "lrl1", "extra_tree"], seed=11)
     queued = submit_training(engine, settings, users["ana"], ds.id, request)
     run_queued_jobs(settings, engine)
     done = job(engine, queued.id)
@@ -67,6 +67,9 @@ def test_the_delivered_model_is_a_recorded_weighted_ensemble(ensemble_world):
     members = v.recipe["hyperparameters"]["members"]
     assert len(members) >= 2 and abs(sum(m["weight"] for m in members) - 1) < 1e-6
     assert {m["learner"] for m in members} & {"lrl1"}  # the linear member is what the trees lack here
+    # a forest joins a binary ensemble through the Platt line fitted to its out-of-fold probabilities
+    forests = [m for m in members if m["learner"] == "extra_tree"]
+    assert forests and all(len(m["platt"]) == 2 and m["platt"][1] > 0 for m in forests), members
     fresh = v.recipe["fresh_folds"]
     assert fresh["challenger"] == "ensemble" and fresh["mean_difference"] > fresh["margin"]
     assert "fresh cross-validation folds" in v.recipe["model_selection"]  # the test settings use 3 folds
@@ -77,7 +80,7 @@ def test_the_delivered_model_is_a_recorded_weighted_ensemble(ensemble_world):
     model = registry.load_model(settings, v)
     rows = additive_table().drop(columns=["bought"]).head(25)
     X = model.transform(rows)
-    total = sum(m.weight * margin_of("binary", m.learner, m.estimator, X) for m in model.estimator.members)
+    total = sum(m.weight * margin_of("binary", m.learner, m.estimator, X, m.scale) for m in model.estimator.members)
     assert_allclose(model.predict_proba_encoded(X), link("binary", total), atol=1e-12)
 
 
@@ -158,3 +161,7 @@ def test_the_dashboard_shows_how_the_ensemble_was_chosen(ensemble_world):
     assert contenders.loc[contenders["delivered"], "contender"].tolist() == ["weighted ensemble"]
     members = next(t for t in tables if "member" in t.columns)
     assert members["member"].tolist() == [m["learner"] for m in v.recipe["hyperparameters"]["members"]]
+    # the forest's raw score is its recorded Platt line, shown as such; the others' are their own
+    recorded = v.recipe["hyperparameters"]["members"]
+    lines = [f"{m['platt'][0]:+.3f} {m['platt'][1]:+.3f} × probability" if m.get("platt") else "its own" for m in recorded]
+    assert members["raw score"].tolist() == lines and "Platt line" in shown

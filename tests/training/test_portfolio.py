@@ -38,9 +38,22 @@ def test_zero_shot_configurations_hold_only_what_the_search_tunes():
 def test_a_regression_search_starts_from_the_portfolio(tmp_path):
     X, y = _wine()
     X, y = X.iloc[:600].reset_index(drop=True), y[:600]
-    starts = starting_points(portfolio("regression", X, y, ("lgbm", "xgboost", "extra_tree")))
+    entries = portfolio("regression", X, y, ("lgbm", "xgboost", "extra_tree"))
+    starts = starting_points(entries)
     assert "extra_tree" in starts
+    # the search starts from the mined extra-trees configuration, not scikit-learn's defaults fitted beside it
+    assert starts["extra_tree"] == _zero_shot("regression", "extra_tree", X, y) != {}
     result = run_search(X.iloc[:450], y[:450], X.iloc[450:], y[450:], task="regression", metric="rmse",
                         time_budget=60, seed=0, n_jobs=1, log_path=tmp_path / "search.jsonl",
                         learners=("lgbm", "xgboost", "extra_tree"), starting_points=starts, max_iter=3)
     assert result.trials and np.isfinite(result.best_loss)
+
+
+def test_scikit_learns_forests_come_last_as_dearer_ready_made_candidates():
+    X, y = _wine()
+    X, y = X.iloc[:300].reset_index(drop=True), (y[:300] > 5).astype("int64")
+    entries = portfolio("binary", X, y, ("lgbm", "catboost", "xgboost", "extra_tree", "rf", "lrl1"))
+    assert [(e.learner, e.config) for e in entries[-2:]] == [("rf", {}), ("extra_tree", {})]
+    assert all(e.cost > 1.5 for e in entries[-2:]) and "scikit-learn" in entries[-1].source
+    # a learner the build does not allow is not offered
+    assert "rf" not in {e.learner for e in portfolio("binary", X, y, ("lgbm", "extra_tree"))}

@@ -71,9 +71,11 @@ def _choice(v) -> None:
     fresh = recipe.get("fresh_folds")
     if fresh:
         means = fresh.get("mean_scores", {})
-        names = {"default": "default model", "single": "best single model", "ensemble": "weighted ensemble"}
+        names = {"default": "default model", "single": "best single model (search folds)",
+                 "ready_made": "best ready-made model (portfolio)", "ensemble": "weighted ensemble"}
+        delivered = fresh.get("delivered") or recipe.get("delivered_kind") or ""
         st.dataframe(pd.DataFrame([{"contender": names.get(k, k), f"mean {fresh.get('metric', v.metric)}": round(val, 4),
-                                    "delivered": k == (recipe.get("delivered_kind") or "")} for k, val in means.items()]),
+                                    "delivered": k == delivered} for k, val in means.items()]),
                      hide_index=True)
         st.caption(f"On {fresh.get('folds')} fresh folds (another seed; nothing was tuned on them) the challenger "
                    f"({names.get(fresh.get('challenger'), fresh.get('challenger'))}) differs from the default model by "
@@ -99,10 +101,17 @@ def _choice(v) -> None:
                        "the time budget; the ensemble without it was judged again the same way).")
     members = (recipe.get("hyperparameters") or {}).get("members") if recipe.get("learner") == "weighted_ensemble" else None
     if members:
-        st.dataframe(pd.DataFrame([{"member": m["learner"], "weight": m["weight"], "hyperparameters": str(m.get("config") or {})}
+        platt = any(m.get("platt") for m in members)
+        st.dataframe(pd.DataFrame([{"member": m["learner"], "weight": m["weight"],
+                                    **({"raw score": (f"{m['platt'][0]:+.3f} {m['platt'][1]:+.3f} × probability"
+                                                      if m.get("platt") else "its own")} if platt else {}),
+                                    "hyperparameters": str(m.get("config") or {})}
                                    for m in members]), hide_index=True)
         st.caption("The ensemble adds its members' raw scores (log-odds, class margins or values) with these weights; "
-                   "its SHAP values are the same weighted sum of the members' exact SHAP values.")
+                   "its SHAP values are the same weighted sum of the members' exact SHAP values."
+                   + (" A forest has no raw score of its own: its Platt line (fitted to its out-of-fold probabilities) "
+                      "is its log-odds, so its SHAP values are its exact probability SHAP values times the line's slope."
+                      if platt else ""))
     st.caption(f"Delivered model fit on {recipe.get('delivered_model_fit_on', 'the train and validation rows')}; the holdout "
                "numbers and every piece of evidence come from the same recipe fitted on the train and validation rows.")
 
