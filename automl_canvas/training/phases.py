@@ -133,13 +133,13 @@ def fit_portfolio(ev: FoldEvidence, entries, clock: Clock, default_seconds: floa
     for entry in entries:
         expected = default_seconds * entry.cost
         if wrap_up_requested() or (window_ends is not None and time.monotonic() + expected > window_ends):
-            skipped.append(entry.learner)
+            skipped.append(entry.label)
             continue
         try:
             ev.fit(entry.learner, entry.config, entry.source, deadline=window_ends)
             fitted.append(entry)
         except TooSlow:
-            skipped.append(entry.learner)
+            skipped.append(entry.label)
         except WrapUp:
             break
         except Exception as exc:  # noqa: BLE001 - one failing learner must not fail the build

@@ -62,6 +62,11 @@ class PortfolioEntry:
     cost_factor: float | None = None
 
     @property
+    def label(self) -> str:
+        """How a note names it: the learner, or "scikit-learn's rf" for the library-default forests."""
+        return f"scikit-learn's {self.learner}" if self.source.endswith("(scikit-learn's)") else self.learner
+
+    @property
     def cost(self) -> float:
         return self.cost_factor if self.cost_factor is not None else COST_FACTOR.get(self.learner, 2.0)
 

@@ -52,10 +52,12 @@ def test_a_short_budget_skips_the_portfolio_and_says_so():
     ev = FoldEvidence("binary", "roc_auc", X, y, make_splitter("binary", y, 3, 0), seed=0, n_jobs=1)
     default = ev.fit(DEFAULT_LEARNER, {}, "default model")
     notes: list = []
-    entries = portfolio("binary", X, y, ("lgbm", "lrl1"))
+    entries = portfolio("binary", X, y, ("lgbm", "lrl1", "extra_tree"))
     assert fit_portfolio(ev, entries, Clock(0.0), default.seconds, notes) == []
     assert [n["kind"] for n in notes] == ["portfolio_skipped"]
-    assert "lgbm, lrl1" in notes[0]["message"] and "a longer budget tries them" in notes[0]["message"]
+    # the two extra-trees candidates are told apart: the mined configuration and scikit-learn's defaults
+    assert "lgbm, extra_tree, lrl1, scikit-learn's extra_tree default(s)" in notes[0]["message"]
+    assert "a longer budget tries them" in notes[0]["message"]
 
 
 def test_the_clock_says_what_still_fits_and_where_the_time_went():
