@@ -120,6 +120,10 @@ def test_platt_scale_stays_finite_when_the_probabilities_separate_the_classes():
     # Platt's smoothed targets: the fitted line does not claim certainty on six rows
     q = 1 / (1 + np.exp(-(a + b * p)))
     assert q.max() < 0.9 and q.min() > 0.1
+    # a forest that says the same for every row: a finite line close to the base rate, whatever the value
+    for same in (0.0, 0.3, 1.0):
+        a, b = platt_scale(np.full(6, same), y)
+        assert np.isfinite([a, b]).all() and abs(1 / (1 + np.exp(-(a + b * same))) - 0.5) < 0.05
 
 
 @pytest.mark.slow
