@@ -27,7 +27,7 @@ from .leaderboard import DEFAULT_LEARNER, candidate_row
 from .metrics import MetricInfo, evaluate, score
 from .operating_point import ThresholdCurve, choose_operating_point
 from .search import SearchResult, run_search
-from .selection import best_single, contender_keys, ensemble_config, ensemble_of, fresh_cost
+from .selection import SEARCH_SOURCE, best_single, contender_keys, ensemble_config, ensemble_of, fresh_cost
 
 __all__ = ["AROUND_SECONDS", "BLEND_REFITS_SHARE", "FRESH_SEED_OFFSET", "MIN_SEARCH_SHARE", "PORTFOLIO_SHARE", "Clock", "candidate_rows", "fit_portfolio",
            "full_refit_seconds",
@@ -286,7 +286,7 @@ def candidate_rows(ev: FoldEvidence, metric: MetricInfo, result: SearchResult) -
     """Leaderboard rows for the default model, the portfolio and the ensemble (search trials come from FLAML's log)."""
     rows = []
     for c in ev.candidates.values():
-        if c.source == "search":
+        if c.source == SEARCH_SOURCE:
             continue  # the search's own trial row stands for it
         source = "default_model" if c.learner == DEFAULT_LEARNER else "portfolio"
         rows.append(candidate_row(c.learner, c.config, c.mean, source, metric, train_seconds=c.seconds / max(1, ev.n_folds),

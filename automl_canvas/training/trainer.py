@@ -60,7 +60,7 @@ from .pipeline import CanvasModel, make_baseline, make_default_model
 from .portfolio import portfolio, starting_points
 from .preprocess import TabularPreprocessor
 from .search import default_learners
-from .selection import choose, contender_keys, fresh_cost
+from .selection import SEARCH_SOURCE, choose, contender_keys, fresh_cost
 from .spec import MIN_CLASS_ROWS, ResolvedSpec
 from .validation_blend import Member, blend_note, blend_pays, decide, members_of, search_members
 
@@ -242,7 +242,7 @@ def train(
         if result.trials and not hurry:
             progress(stage="cross-validating")
             try:
-                ev.fit(result.best_learner, result.best_config, "search", deadline=clock.soft_end(refits))
+                ev.fit(result.best_learner, result.best_config, SEARCH_SOURCE, deadline=clock.soft_end(refits))
             except WrapUp:
                 hurry = True
             except TooSlow:
