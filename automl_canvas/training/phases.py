@@ -282,8 +282,10 @@ def validation_choice(task, metric, result, default_val_score, X_val, y_val, hur
     return DEFAULT_LEARNER, {}, default_val_score, what, "default"
 
 
-def candidate_rows(ev: FoldEvidence, metric: MetricInfo, result: SearchResult) -> list[dict[str, Any]]:
-    """Leaderboard rows for the default model, the portfolio and the ensemble (search trials come from FLAML's log)."""
+def candidate_rows(ev: FoldEvidence, metric: MetricInfo, result: SearchResult, planned: tuple | None = None) -> list[dict[str, Any]]:
+    """Leaderboard rows for the default model, the portfolio and the ensemble (search trials come from FLAML's log).
+
+    ``planned``: ``selection.contenders_of(ev, ...)`` when already formed (its second item is the ensemble)."""
     rows = []
     for c in ev.candidates.values():
         if c.source == SEARCH_SOURCE:
@@ -291,7 +293,7 @@ def candidate_rows(ev: FoldEvidence, metric: MetricInfo, result: SearchResult) -
         source = "default_model" if c.learner == DEFAULT_LEARNER else "portfolio"
         rows.append(candidate_row(c.learner, c.config, c.mean, source, metric, train_seconds=c.seconds / max(1, ev.n_folds),
                                   description=c.source))
-    ens = ensemble_of(ev, metric.higher_is_better)
+    ens = planned[1] if planned is not None else ensemble_of(ev, metric.higher_is_better)
     if ens is not None:
         rows.append(candidate_row(ENSEMBLE_LEARNER, ensemble_config(ev, ens[0]), ens[1], "ensemble", metric,
                                   description="weighted ensemble (weights chosen on these folds)"))

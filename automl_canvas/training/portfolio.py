@@ -46,7 +46,8 @@ _ZERO_SHOT_SOURCE = "FLAML zero-shot default for this table"
 _CATBOOST = {"early_stopping_rounds": 10, "learning_rate": 0.1, "n_estimators": 300}
 _LINEAR = {"C": 1.0}
 #: scikit-learn's defaults (an empty configuration): 100 full-depth trees; dearer than the zero-shot forests.
-_FOREST_DEFAULTS = (("rf", "random forest default (scikit-learn's)"), ("extra_tree", "extra trees default (scikit-learn's)"))
+_LIBRARY_DEFAULT = "(scikit-learn's)"
+_FOREST_DEFAULTS = (("rf", f"random forest default {_LIBRARY_DEFAULT}"), ("extra_tree", f"extra trees default {_LIBRARY_DEFAULT}"))
 _FOREST_DEFAULT_COST = 3.0
 #: Caps that keep a zero-shot configuration within a short budget (some are mined for hour-long runs).
 _MAX_ESTIMATORS = 1000
@@ -64,7 +65,7 @@ class PortfolioEntry:
     @property
     def label(self) -> str:
         """How a note names it: the learner, or "scikit-learn's rf" for the library-default forests."""
-        return f"scikit-learn's {self.learner}" if self.source.endswith("(scikit-learn's)") else self.learner
+        return f"scikit-learn's {self.learner}" if self.source.endswith(_LIBRARY_DEFAULT) else self.learner
 
     @property
     def cost(self) -> float:

@@ -60,7 +60,7 @@ from .pipeline import CanvasModel, make_baseline, make_default_model
 from .portfolio import portfolio, starting_points
 from .preprocess import TabularPreprocessor
 from .search import default_learners
-from .selection import SEARCH_SOURCE, choose, contender_keys, fresh_cost
+from .selection import SEARCH_SOURCE, choose, contender_keys, contenders_of, fresh_cost
 from .spec import MIN_CLASS_ROWS, ResolvedSpec
 from .validation_blend import Member, blend_note, blend_pays, decide, members_of, search_members
 
@@ -238,7 +238,7 @@ def train(
     if use_cv:
         assert ev is not None
         refits = 0.6 * max(c.seconds for c in ev.candidates.values())  # three fits, each about a fifth of a fold run
-        short = False
+        short, planned = False, None
         if result.trials and not hurry:
             progress(stage="cross-validating")
             try:
@@ -257,24 +257,25 @@ def train(
                 chosen_oof = ev.answer([(candidate_key(learner, config), 1.0)])[:, -1]
         else:
             fresh = None
+            planned = contenders_of(ev, higher)  # formed once: the fresh folds' plan, the choice and the leaderboard
             if ensemble:
                 fresh = FoldEvidence(task, metric.name, X_fit, y_fit,
                                      make_splitter(task, y_fit, cv_folds, spec.seed + FRESH_SEED_OFFSET), spec.seed, n_jobs)
-                needed = fresh_cost(ev, contender_keys(ev, higher))
+                needed = fresh_cost(ev, contender_keys(ev, higher, planned))
                 end = clock.soft_end(refits)
                 if end is not None and time.monotonic() + needed > end:
                     fresh = None
             if fresh is not None:
                 progress(stage="checking the best models on fresh folds")
             try:
-                choice = choose(ev, higher, fresh=fresh, deadline=clock.soft_end(refits))
+                choice = choose(ev, higher, fresh=fresh, deadline=clock.soft_end(refits), planned=planned)
             except (WrapUp, TooSlow):
                 hurry = hurry or wrap_up_requested()
                 choice = choose(ev, higher, fresh=None)
             learner, config, val_score, selection, kind = choice.learner, choice.config, choice.score, choice.selection, choice.kind
             cv, chosen_oof, fresh_info = choice.cv, choice.oof_positive, choice.fresh
             notes.extend(choice.notes)
-        others = candidate_rows(ev, metric, result)
+        others = candidate_rows(ev, metric, result, planned)
     else:
         learner, config, val_score, selection, kind = validation_choice(task, metric, result, default_val_score, X_val, y_val,
                                                                        hurry, notes)
